@@ -1,0 +1,9 @@
+package io.dfly.spi;
+
+/** Creates a {@link GcPolicy}. */
+public interface GcPolicyFactory {
+    /** Plugin name, e.g. {@code ttl}, {@code watermark}. */
+    String name();
+
+    GcPolicy create(PluginSettings settings);
+}

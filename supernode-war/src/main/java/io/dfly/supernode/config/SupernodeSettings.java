@@ -1,0 +1,92 @@
+package io.dfly.supernode.config;
+
+import io.dfly.core.config.AdvertiseAddress;
+import io.dfly.core.config.HostPort;
+import io.dfly.core.config.Settings;
+import io.dfly.core.task.TaskIds;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every supernode setting, read once and validated. Construct from any key/value source
+ * ({@link MicroProfileSettings} in the WAR, a map in tests); a bad value throws
+ * {@link io.dfly.core.config.InvalidSettingException} naming the property.
+ */
+public final class SupernodeSettings {
+    public static final String PORT = "dfly.supernode.port";
+    public static final String ADVERTISE_IP = "dfly.supernode.advertise-ip";
+    public static final String DATA_DIR = "dfly.supernode.data-dir";
+    public static final String CLUSTER_NAME = "dfly.supernode.cluster.name";
+    public static final String CLUSTER_PORT = "dfly.supernode.cluster.port";
+    public static final String CLUSTER_MEMBERS = "dfly.supernode.cluster.members";
+    public static final String PEER_UPLOAD_LIMIT = "dfly.supernode.peer-upload-limit";
+    public static final String PEER_DOWNLOAD_LIMIT = "dfly.supernode.peer-download-limit";
+    public static final String PEER_MAX_FAILURES = "dfly.supernode.peer-max-failures";
+    public static final String PEER_TIMEOUT = "dfly.supernode.peer-timeout";
+    public static final String VOLATILE_QUERY_PARAMS = "dfly.supernode.volatile-query-params";
+    public static final String ORIGIN_RATELIMIT = "dfly.supernode.origin-ratelimit";
+    public static final String GC_POLICIES = "dfly.supernode.gc.policies";
+    public static final String GC_INTERVAL = "dfly.supernode.gc.interval";
+    public static final String PREHEAT_PLATFORMS = "dfly.supernode.preheat.platforms";
+    public static final String PLUGINS_DIR = "dfly.plugins.dir";
+
+    private final int port;
+    private final String advertiseIp;
+    private final Path dataDir;
+    private final String clusterName;
+    private final int clusterPort;
+    private final List<HostPort> clusterMembers;
+    private final int peerUploadLimit;
+    private final int peerDownloadLimit;
+    private final int peerMaxFailures;
+    private final Duration peerTimeout;
+    private final List<String> volatileQueryParams;
+    private final long originRateLimit;
+    private final List<String> gcPolicies;
+    private final Duration gcInterval;
+    private final List<String> preheatPlatforms;
+    private final Optional<Path> pluginsDir;
+
+    public SupernodeSettings(Settings s) {
+        port = s.port(PORT, 8002);
+        advertiseIp = AdvertiseAddress.resolve(s.string(ADVERTISE_IP, "auto"));
+        dataDir = s.writableDir(DATA_DIR, Path.of(Settings.expandHome("~/.dfly/supernode")));
+        clusterName = s.string(CLUSTER_NAME, "dfly");
+        clusterPort = s.port(CLUSTER_PORT, 5701);
+        clusterMembers = s.hostPorts(CLUSTER_MEMBERS, List.of(), 5701);
+        peerUploadLimit = s.integer(PEER_UPLOAD_LIMIT, 5, 1, 1000);
+        peerDownloadLimit = s.integer(PEER_DOWNLOAD_LIMIT, 4, 1, 1000);
+        peerMaxFailures = s.integer(PEER_MAX_FAILURES, 5, 1, 1_000_000);
+        peerTimeout = s.duration(PEER_TIMEOUT, Duration.ofSeconds(30));
+        volatileQueryParams = s.list(VOLATILE_QUERY_PARAMS, TaskIds.DEFAULT_VOLATILE_PARAMS);
+        originRateLimit = s.bytes(ORIGIN_RATELIMIT, 0);
+        gcPolicies = s.list(GC_POLICIES, List.of("ttl", "watermark"));
+        gcInterval = s.duration(GC_INTERVAL, Duration.ofMinutes(1));
+        preheatPlatforms = s.list(PREHEAT_PLATFORMS, List.of("linux/amd64"));
+        pluginsDir = s.existingDir(PLUGINS_DIR);
+    }
+
+    public int port() { return port; }
+    public String advertiseIp() { return advertiseIp; }
+    /** Base URL other hosts reach this supernode by. */
+    public String advertisedUrl() { return "http://" + advertiseIp + ":" + port; }
+    public Path dataDir() { return dataDir; }
+    public String clusterName() { return clusterName; }
+    public int clusterPort() { return clusterPort; }
+    /** Other members (TCP/IP join); empty means a cluster of one. */
+    public List<HostPort> clusterMembers() { return clusterMembers; }
+    public int peerUploadLimit() { return peerUploadLimit; }
+    public int peerDownloadLimit() { return peerDownloadLimit; }
+    public int peerMaxFailures() { return peerMaxFailures; }
+    public Duration peerTimeout() { return peerTimeout; }
+    public List<String> volatileQueryParams() { return volatileQueryParams; }
+    /** Bytes/s for back-to-source downloads; 0 = unlimited. */
+    public long originRateLimit() { return originRateLimit; }
+    public List<String> gcPolicies() { return gcPolicies; }
+    public Duration gcInterval() { return gcInterval; }
+    public List<String> preheatPlatforms() { return preheatPlatforms; }
+    public Optional<Path> pluginsDir() { return pluginsDir; }
+}
