@@ -1,0 +1,238 @@
+package io.dfly.it.harness;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real supernode or dfdaemon: the WAR from {@code dist/target/dfly} on Payara Micro in its own JVM
+ * process, on a free loopback port with a temp data dir. {@link #start()} waits until
+ * {@code /health/ready} answers 200; {@link #stop()} kills the process by PID and removes its files.
+ *
+ * <pre>
+ * try (DflyNode sn = DflyNode.supernode(Map.of()).start();
+ *      DflyNode dd = DflyNode.dfdaemon(Map.of("dfly.dfdaemon.supernodes", sn.hostPort())).start()) { ... }
+ * </pre>
+ */
+public final class DflyNode implements AutoCloseable {
+    public enum Kind { SUPERNODE, DFDAEMON }
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    private final Kind kind;
+    private final Map<String, String> props;
+    private final int port;
+    private final Path workDir;
+    private final Path dataDir;
+    private final Path logFile;
+    private final List<String> extraJvmArgs = new ArrayList<>();
+    private Process process;
+
+    private DflyNode(Kind kind, Map<String, String> props) {
+        this.kind = kind;
+        this.props = new LinkedHashMap<>(props);
+        String prefix = kind == Kind.SUPERNODE ? "dfly.supernode." : "dfly.dfdaemon.";
+        this.port = Integer.parseInt(this.props.computeIfAbsent(prefix + "port", k -> String.valueOf(FreePorts.pick())));
+        try {
+            this.workDir = Files.createTempDirectory("dfly-" + kind.name().toLowerCase() + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.dataDir = Path.of(this.props.computeIfAbsent(prefix + "data-dir", k -> workDir.resolve("data").toString()));
+        this.props.putIfAbsent(prefix + "advertise-ip", "127.0.0.1");
+        if (kind == Kind.SUPERNODE) {
+            this.props.putIfAbsent("dfly.supernode.cluster.port", String.valueOf(FreePorts.pick()));
+        }
+        this.logFile = workDir.resolve(kind.name().toLowerCase() + ".log");
+    }
+
+    /** A supernode; unset properties get a free port, a temp data dir, advertise-ip 127.0.0.1 and a free cluster port. */
+    public static DflyNode supernode(Map<String, String> props) {
+        return new DflyNode(Kind.SUPERNODE, props);
+    }
+
+    /** A dfdaemon; unset properties get a free port, a temp data dir and advertise-ip 127.0.0.1. */
+    public static DflyNode dfdaemon(Map<String, String> props) {
+        return new DflyNode(Kind.DFDAEMON, props);
+    }
+
+    /** Extra JVM options, e.g. {@code -Xmx256m}. Call before {@link #start()}. */
+    public DflyNode jvmArg(String arg) {
+        extraJvmArgs.add(arg);
+        return this;
+    }
+
+    public static Path distDir() {
+        String root = System.getProperty("dfly.project.root");
+        Path base = root != null ? Path.of(root) : Path.of("..").toAbsolutePath().normalize();
+        return base.resolve("dist/target/dfly");
+    }
+
+    public DflyNode start() {
+        Path dist = distDir();
+        Path war = dist.resolve(kind == Kind.SUPERNODE ? "supernode.war" : "dfdaemon.war");
+        Path micro = dist.resolve("payara-micro.jar");
+        if (!Files.exists(war) || !Files.exists(micro)) {
+            throw new IllegalStateException("missing " + war + " or " + micro + ": run mvn install first");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx768m");
+        cmd.addAll(extraJvmArgs);
+        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(List.of("-jar", micro.toString(), "--nocluster", "--port", String.valueOf(port),
+                "--rootdir", workDir.resolve("payara").toString(),
+                "--deploy", war.toString(), "--contextroot", "/"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        waitReady();
+        return this;
+    }
+
+    private void waitReady() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(kind + " exited with " + process.exitValue() + " before it was ready; log "
+                        + logFile + ":\n" + tail(60));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException ignored) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(500);
+        }
+        String tail = tail(60);
+        stop();
+        throw new IllegalStateException(kind + " not ready within " + READY_TIMEOUT + "; log tail:\n" + tail);
+    }
+
+    /** Last lines of the log, for failure messages. */
+    public String tail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Whole log text (to assert a line was, or was not, logged). */
+    public String log() {
+        try {
+            return Files.readString(logFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String hostPort() {
+        return "127.0.0.1:" + port;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Kills the process (SIGKILL) without cleanup, as a crash would. */
+    public void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+            waitFor();
+        }
+    }
+
+    /** Stops the process by PID (SIGTERM, then SIGKILL) and deletes its temp files. */
+    public void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            waitFor();
+        }
+        deleteTree(workDir.resolve("payara"));
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private void waitFor() {
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
