@@ -1,0 +1,55 @@
+package io.dfly.scheduler;
+
+import java.io.Serializable;
+import java.util.BitSet;
+
+/** What the swarm knows about one member: a peer, or a supernode member acting as the seed (CDN). */
+public final class PeerState implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final String id;
+    final int index;
+    String baseUrl;
+    final boolean supernode;
+    final BitSet pieces = new BitSet();
+    int uploading;
+    int failures;
+    long lastSeenMillis;
+    boolean left;
+
+    PeerState(String id, int index, String baseUrl, boolean supernode, long nowMillis) {
+        this.id = id;
+        this.index = index;
+        this.baseUrl = baseUrl;
+        this.supernode = supernode;
+        this.lastSeenMillis = nowMillis;
+    }
+
+    public String id() { return id; }
+    public String baseUrl() { return baseUrl; }
+    public boolean isSupernode() { return supernode; }
+    /** A copy of the pieces this member holds. */
+    public BitSet pieces() { return (BitSet) pieces.clone(); }
+    public boolean has(int piece) { return pieces.get(piece); }
+    public int pieceCount() { return pieces.cardinality(); }
+    /** Pieces it is uploading now (assigned, not yet reported). */
+    public int uploading() { return uploading; }
+    public int failures() { return failures; }
+    public long lastSeenMillis() { return lastSeenMillis; }
+    public boolean hasLeft() { return left; }
+
+    /**
+     * Whether it may be given as a source now. Supernode members are alive while they are in the
+     * cluster (they are removed when they leave it), so the silence check applies to peers only.
+     */
+    public boolean canServe(SchedulerLimits limits, long nowMillis) {
+        if (left || failures >= limits.peerMaxFailures()) {
+            return false;
+        }
+        return supernode || nowMillis - lastSeenMillis <= limits.peerTimeoutMillis();
+    }
+
+    int uploadLimit(SchedulerLimits limits) {
+        return supernode ? limits.supernodeUploadLimit() : limits.peerUploadLimit();
+    }
+}
