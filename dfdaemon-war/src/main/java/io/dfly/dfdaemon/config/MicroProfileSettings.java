@@ -2,6 +2,9 @@ package io.dfly.dfdaemon.config;
 
 import io.dfly.core.config.InvalidSettingException;
 import io.dfly.core.config.Settings;
+import io.dfly.core.plugin.PluginCatalog;
+import io.dfly.core.plugin.PluginException;
+import io.dfly.core.plugin.PluginLoader;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -14,17 +17,23 @@ import java.util.logging.Logger;
 
 /**
  * Reads {@link DfdaemonSettings} from MicroProfile Config (system properties, `DFLY_...` environment
- * variables, {@code --systemproperties} files) and fails startup on a bad value with one line naming
- * the property.
+ * variables, {@code --systemproperties} files), loads the plugins, and fails startup on a bad value or
+ * an unknown plugin name with one line naming the property.
  */
 @ApplicationScoped
 public class MicroProfileSettings {
     private static final Logger LOG = Logger.getLogger("io.dfly.dfdaemon");
 
-    /** Reads and validates all settings; used by the producer and at startup. */
+    /** Reads and validates all settings. */
     public static DfdaemonSettings load() {
         Config config = ConfigProvider.getConfig();
         return new DfdaemonSettings(new Settings(key -> config.getOptionalValue(key, String.class)));
+    }
+
+    /** Plugin lookup for {@code dfly.plugin.<name>.*} settings. */
+    public static java.util.function.Function<String, java.util.Optional<String>> properties() {
+        Config config = ConfigProvider.getConfig();
+        return key -> config.getOptionalValue(key, String.class);
     }
 
     @Produces
@@ -33,11 +42,22 @@ public class MicroProfileSettings {
         return load();
     }
 
-    /** Validates every setting as the application starts; a bad one stops the process. */
+    @Produces
+    @ApplicationScoped
+    public PluginCatalog plugins(DfdaemonSettings s) {
+        return PluginLoader.load(MicroProfileSettings.class.getClassLoader(), s.pluginsDir());
+    }
+
+    /** Validates every setting and plugin name as the application starts; a bad one stops the process. */
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         try {
-            load();
-        } catch (InvalidSettingException e) {
+            DfdaemonSettings s = load();
+            PluginCatalog catalog = PluginLoader.load(MicroProfileSettings.class.getClassLoader(), s.pluginsDir());
+            catalog.select(s.gcPolicies(), catalog::gcPolicy);
+            catalog.select(s.authProviders(), catalog::authProvider);
+            LOG.info(() -> "dfly dfdaemon settings OK; plugins: registry backends " + catalog.registryBackendNames()
+                    + ", auth providers " + catalog.authProviderNames() + ", GC policies " + catalog.gcPolicyNames());
+        } catch (InvalidSettingException | PluginException e) {
             LOG.log(Level.SEVERE, "dfly dfdaemon cannot start: {0}", e.getMessage());
             System.err.println("dfly dfdaemon cannot start: " + e.getMessage());
             System.err.flush();
