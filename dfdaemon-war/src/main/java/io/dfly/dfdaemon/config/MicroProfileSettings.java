@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -18,7 +19,8 @@ import java.util.logging.Logger;
 /**
  * Reads {@link DfdaemonSettings} from MicroProfile Config (system properties, `DFLY_...` environment
  * variables, {@code --systemproperties} files), loads the plugins, and fails startup on a bad value or
- * an unknown plugin name with one line naming the property.
+ * an unknown plugin name with one line naming the property. Producers are {@code @Singleton} (no
+ * client proxy) because the settings and catalog classes are final value holders.
  */
 @ApplicationScoped
 public class MicroProfileSettings {
@@ -37,13 +39,13 @@ public class MicroProfileSettings {
     }
 
     @Produces
-    @ApplicationScoped
+    @Singleton
     public DfdaemonSettings settings() {
         return load();
     }
 
     @Produces
-    @ApplicationScoped
+    @Singleton
     public PluginCatalog plugins(DfdaemonSettings s) {
         return PluginLoader.load(MicroProfileSettings.class.getClassLoader(), s.pluginsDir());
     }

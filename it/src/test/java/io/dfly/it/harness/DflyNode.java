@@ -109,6 +109,12 @@ public final class DflyNode implements AutoCloseable {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
+            String failure = deploymentFailure();
+            if (failure != null) {
+                String tail = tail(60);
+                stop();
+                throw new IllegalStateException(kind + " failed to start: " + failure + "\nlog " + logFile + ":\n" + tail);
+            }
             if (!process.isAlive()) {
                 throw new IllegalStateException(kind + " exited with " + process.exitValue() + " before it was ready; log "
                         + logFile + ":\n" + tail(60));
@@ -130,6 +136,24 @@ public final class DflyNode implements AutoCloseable {
         String tail = tail(60);
         stop();
         throw new IllegalStateException(kind + " not ready within " + READY_TIMEOUT + "; log tail:\n" + tail);
+    }
+
+    /** The dfly startup error or Payara deployment failure in the log so far, or null. */
+    private String deploymentFailure() {
+        try {
+            if (!Files.exists(logFile)) {
+                return null;
+            }
+            for (String line : Files.readAllLines(logFile)) {
+                if (line.contains("cannot start:") || line.contains("Exception during lifecycle processing")
+                        || line.contains("Deployment failed")) {
+                    return line;
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // log being written; look again next round
+        }
+        return null;
     }
 
     /** Last lines of the log, for failure messages. */
