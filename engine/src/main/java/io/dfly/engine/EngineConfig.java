@@ -1,0 +1,95 @@
+package io.dfly.engine;
+
+import io.dfly.core.config.HostPort;
+import io.dfly.core.task.TaskIds;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Everything one {@link P2PEngine} needs. Build with {@link #builder(Path)}.
+ *
+ * @param dataDir            where pieces live ({@code <dataDir>/tasks/<taskId>/})
+ * @param supernodes         supernodes to register with, tried in order
+ * @param peerId             this host's peer id
+ * @param advertisedUrl      base URL other peers fetch our pieces from; null = the in-process upload
+ *                           server's URL on {@link #advertiseIp}
+ * @param uploadPort         port of the in-process upload server (0 = any free port); negative = none
+ *                           (dfdaemon serves pieces through its own web server)
+ * @param advertiseIp        address put into the in-process upload server's URL
+ * @param rateLimit          download bytes/s for the whole host, 0 = unlimited
+ * @param uploadRateLimit    upload bytes/s for the whole host, 0 = unlimited
+ * @param pieceParallelism   pieces downloaded at once per task
+ * @param heartbeatInterval  how often to tell supernodes this peer is alive
+ * @param supernodesSetting  name of the setting that lists supernodes (named in the fallback WARN line)
+ * @param volatileParams     query parameters ignored when deriving task ids
+ */
+public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerId, String advertisedUrl,
+                           int uploadPort, String advertiseIp, long rateLimit, long uploadRateLimit,
+                           int pieceParallelism, Duration heartbeatInterval, String supernodesSetting,
+                           List<String> volatileParams) {
+
+    public EngineConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        supernodes = List.copyOf(supernodes);
+        if (pieceParallelism < 1) {
+            throw new IllegalArgumentException("pieceParallelism must be >= 1");
+        }
+    }
+
+    public static Builder builder(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    /** Fluent builder with the defaults of a dfdaemon. */
+    public static final class Builder {
+        private final Path dataDir;
+        private List<HostPort> supernodes = List.of(new HostPort("127.0.0.1", 8002));
+        private String peerId;
+        private String advertisedUrl;
+        private int uploadPort = 0;
+        private String advertiseIp = "127.0.0.1";
+        private long rateLimit;
+        private long uploadRateLimit;
+        private int pieceParallelism = 4;
+        private Duration heartbeatInterval = Duration.ofSeconds(5);
+        private String supernodesSetting = "dfly.dfdaemon.supernodes";
+        private List<String> volatileParams = TaskIds.DEFAULT_VOLATILE_PARAMS;
+
+        private Builder(Path dataDir) {
+            this.dataDir = dataDir;
+        }
+
+        public Builder supernodes(List<HostPort> v) { supernodes = v; return this; }
+        public Builder peerId(String v) { peerId = v; return this; }
+        /** Pieces are served by someone else (dfdaemon's web server) at this base URL; no in-process server. */
+        public Builder externalUploadServer(String baseUrl) { advertisedUrl = baseUrl; uploadPort = -1; return this; }
+        public Builder uploadPort(int v) { uploadPort = v; return this; }
+        public Builder advertiseIp(String v) { advertiseIp = v; return this; }
+        public Builder rateLimit(long v) { rateLimit = v; return this; }
+        public Builder uploadRateLimit(long v) { uploadRateLimit = v; return this; }
+        public Builder pieceParallelism(int v) { pieceParallelism = v; return this; }
+        public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
+        public Builder supernodesSetting(String v) { supernodesSetting = v; return this; }
+        public Builder volatileParams(List<String> v) { volatileParams = v; return this; }
+
+        public EngineConfig build() {
+            String id = peerId != null ? peerId : defaultPeerId();
+            return new EngineConfig(dataDir, supernodes, id, advertisedUrl, uploadPort, advertiseIp, rateLimit,
+                    uploadRateLimit, pieceParallelism, heartbeatInterval, supernodesSetting, volatileParams);
+        }
+
+        private String defaultPeerId() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                host = "peer";
+            }
+            return host.replaceAll("[^A-Za-z0-9.-]", "-") + "-" + UUID.randomUUID().toString().substring(0, 8);
+        }
+    }
+}

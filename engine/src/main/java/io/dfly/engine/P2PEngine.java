@@ -1,0 +1,213 @@
+package io.dfly.engine;
+
+import io.dfly.core.config.HostPort;
+import io.dfly.core.download.DownloadException;
+import io.dfly.core.download.DownloadHandle;
+import io.dfly.core.download.DownloadRequest;
+import io.dfly.core.download.Downloader;
+import io.dfly.core.piece.Digests;
+import io.dfly.core.task.TaskIds;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The P2P download engine of one host (a dfdaemon, or dfget running alone). Owns the {@link PieceStore},
+ * the upload side ({@link PieceUploadService}, and a {@link PeerUploadServer} when no dfdaemon serves
+ * pieces), the {@link SupernodeClient}, the shared rate limits and the {@link EngineMetrics}.
+ * Concurrent downloads of the same task join one {@link TaskDownload}.
+ */
+public final class P2PEngine implements Downloader, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("io.dfly.engine");
+
+    final EngineConfig config;
+    final PieceStore store;
+    final EngineMetrics metrics = new EngineMetrics();
+    final TokenBucket downloadBucket;
+    final TokenBucket uploadBucket;
+    final SupernodeClient supernodes;
+    final PieceFetcher fetcher;
+    final OriginFetcher origin;
+    final ExecutorService executor;
+    private final ScheduledExecutorService heartbeats;
+    private final PieceUploadService uploadService;
+    private final PeerUploadServer uploadServer;
+    private final String advertisedUrl;
+    private final Map<String, TaskDownload> active = new HashMap<>();
+    private final Set<Map.Entry<HostPort, String>> registrations = new LinkedHashSet<>();
+    private volatile boolean closed;
+
+    public P2PEngine(EngineConfig config) {
+        this.config = config;
+        this.store = new PieceStore(config.dataDir());
+        this.downloadBucket = new TokenBucket(config.rateLimit());
+        this.uploadBucket = new TokenBucket(config.uploadRateLimit());
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.supernodes = new SupernodeClient(config.supernodes(), http);
+        this.fetcher = new PieceFetcher(http, downloadBucket);
+        this.origin = new OriginFetcher(http);
+        this.executor = Executors.newCachedThreadPool(daemon("dfly-engine"));
+        this.uploadService = new PieceUploadService(store, uploadBucket, metrics);
+        if (config.uploadPort() >= 0) {
+            uploadServer = new PeerUploadServer(config.uploadPort(), uploadService);
+            advertisedUrl = "http://" + config.advertiseIp() + ":" + uploadServer.port();
+        } else {
+            uploadServer = null;
+            advertisedUrl = config.advertisedUrl();
+        }
+        heartbeats = Executors.newSingleThreadScheduledExecutor(daemon("dfly-heartbeat"));
+        long every = Math.max(100, config.heartbeatInterval().toMillis());
+        heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public EngineConfig config() { return config; }
+    public EngineMetrics metrics() { return metrics; }
+    public PieceStore store() { return store; }
+    /** The one "serve a piece" implementation (dfdaemon's JAX-RS resource calls it too). */
+    public PieceUploadService uploadService() { return uploadService; }
+    /** Base URL other peers fetch this host's pieces from. */
+    public String advertisedUrl() { return advertisedUrl; }
+    /** Port of the in-process upload server, or -1 when pieces are served by dfdaemon. */
+    public int uploadPort() { return uploadServer == null ? -1 : uploadServer.port(); }
+
+    @Override
+    public DownloadHandle start(DownloadRequest request) throws DownloadException {
+        validate(request);
+        String taskId;
+        try {
+            taskId = TaskIds.derive(request.url(), request.digest(), request.identifier(), config.volatileParams());
+        } catch (IllegalArgumentException e) {
+            throw new DownloadException(DownloadException.Kind.BAD_REQUEST, e.getMessage());
+        }
+        synchronized (active) {
+            if (closed) {
+                throw new DownloadException(DownloadException.Kind.INTERNAL, "engine is shut down");
+            }
+            TaskDownload running = active.get(taskId);
+            if (running != null && !running.isFailed()) {
+                running.refs++;
+                return new EngineHandle(this, running);
+            }
+            Optional<io.dfly.engine.StoredTask> done = store.findComplete(taskId);
+            if (done.isPresent()) {
+                return new EngineHandle(this, TaskDownload.completed(this, taskId, request, done.get()));
+            }
+            TaskDownload d = new TaskDownload(this, taskId, request);
+            active.put(taskId, d);
+            executor.execute(d::run);
+            return new EngineHandle(this, d);
+        }
+    }
+
+    private static void validate(DownloadRequest r) throws DownloadException {
+        if (r.url() == null || r.url().isBlank()) {
+            throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "no URL given");
+        }
+        try {
+            URI u = new URI(r.url());
+            if (u.getScheme() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))
+                    || u.getHost() == null) {
+                throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "not an http(s) URL: " + r.url());
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "not a valid URL: " + r.url());
+        }
+        if (r.digest() != null && !r.digest().isBlank() && !Digests.isValid(r.digest())) {
+            throw new DownloadException(DownloadException.Kind.BAD_REQUEST,
+                    "bad digest '" + r.digest() + "' (want sha256:<64 lowercase hex>)");
+        }
+    }
+
+    void release(TaskDownload d) {
+        boolean stop;
+        synchronized (active) {
+            d.refs--;
+            stop = d.refs <= 0 && active.get(d.taskId) == d;
+        }
+        if (stop && !d.completion().isDone()) {
+            d.cancel();
+        }
+    }
+
+    void finished(TaskDownload d) {
+        synchronized (active) {
+            active.remove(d.taskId, d);
+        }
+    }
+
+    void registered(HostPort sn, String taskId) {
+        synchronized (registrations) {
+            registrations.add(Map.entry(sn, taskId));
+        }
+    }
+
+    private void heartbeat() {
+        Set<HostPort> targets = new LinkedHashSet<>();
+        synchronized (registrations) {
+            registrations.forEach(e -> targets.add(e.getKey()));
+        }
+        for (HostPort sn : targets) {
+            try {
+                supernodes.heartbeat(sn, config.peerId());
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "heartbeat to " + sn + " failed", e);
+            }
+        }
+    }
+
+    /** Stops serving and downloading: leaves every swarm, cancels running downloads, closes files. */
+    @Override
+    public void close() {
+        List<TaskDownload> running;
+        synchronized (active) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = List.copyOf(active.values());
+        }
+        running.forEach(TaskDownload::cancel);
+        heartbeats.shutdownNow();
+        if (uploadServer != null) {
+            uploadServer.close();
+        }
+        List<Map.Entry<HostPort, String>> regs;
+        synchronized (registrations) {
+            regs = List.copyOf(registrations);
+        }
+        for (Map.Entry<HostPort, String> r : regs) {
+            supernodes.leave(r.getKey(), r.getValue(), config.peerId());
+        }
+        for (TaskDownload d : running) {
+            try {
+                d.completion().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // cancelled or failed: fine while shutting down
+            }
+        }
+        executor.shutdownNow();
+        store.close();
+    }
+}

@@ -1,0 +1,241 @@
+package io.dfly.engine;
+
+import io.dfly.core.piece.PieceSizeRule;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The pieces of one task on local disk: {@code data} (the file, pieces written at their offsets),
+ * {@code pieces.log} (one line per verified piece: number, length, digest) and, once the whole file is
+ * verified, {@code meta.properties} with {@code complete=true}. Only verified pieces are ever recorded,
+ * so {@link #readPiece(int)} never returns unverified bytes.
+ */
+public final class StoredTask {
+    static final String DATA = "data";
+    static final String PIECES = "pieces.log";
+    static final String META = "meta.properties";
+
+    private final String taskId;
+    private final Path dir;
+    private final int pieceSize;
+    private final FileChannel channel;
+    private final Writer pieceLog;
+    private final BitSet have = new BitSet();
+    private final Map<Integer, String> digests = new HashMap<>();
+    private final Map<Integer, Integer> lengths = new HashMap<>();
+    private final Instant created;
+    private volatile long contentLength;
+    private volatile boolean complete;
+    private volatile String fileDigest;
+    private volatile long lastAccess = System.currentTimeMillis();
+    private boolean closed;
+
+    private StoredTask(String taskId, Path dir, long contentLength, int pieceSize, Instant created) throws IOException {
+        this.taskId = taskId;
+        this.dir = dir;
+        this.contentLength = contentLength;
+        this.pieceSize = pieceSize;
+        this.created = created;
+        this.channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        this.pieceLog = Files.newBufferedWriter(dir.resolve(PIECES), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    static StoredTask create(String taskId, Path dir, long contentLength, int pieceSize) throws IOException {
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve(PIECES));
+        Files.deleteIfExists(dir.resolve(META));
+        return new StoredTask(taskId, dir, contentLength, pieceSize, Instant.now());
+    }
+
+    /** Loads a task completed before a restart; null when the directory holds no complete task. */
+    static StoredTask loadComplete(String taskId, Path dir) throws IOException {
+        Path meta = dir.resolve(META);
+        if (!Files.exists(meta)) {
+            return null;
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(meta)) {
+            p.load(in);
+        }
+        if (!"true".equals(p.getProperty("complete"))) {
+            return null;
+        }
+        StoredTask t = new StoredTask(taskId, dir, Long.parseLong(p.getProperty("length")),
+                Integer.parseInt(p.getProperty("pieceSize")), Instant.ofEpochMilli(Long.parseLong(p.getProperty("created", "0"))));
+        for (String line : Files.readAllLines(dir.resolve(PIECES), StandardCharsets.UTF_8)) {
+            String[] f = line.trim().split(" ");
+            if (f.length == 3) {
+                int n = Integer.parseInt(f[0]);
+                t.have.set(n);
+                t.lengths.put(n, Integer.parseInt(f[1]));
+                t.digests.put(n, f[2]);
+            }
+        }
+        t.fileDigest = p.getProperty("fileDigest");
+        t.complete = true;
+        if (Files.size(dir.resolve(DATA)) != t.contentLength
+                || t.have.cardinality() != PieceSizeRule.pieceCount(t.contentLength, t.pieceSize)) {
+            t.close();
+            return null;
+        }
+        return t;
+    }
+
+    public String taskId() { return taskId; }
+    public Path dir() { return dir; }
+    public Path dataFile() { return dir.resolve(DATA); }
+    public int pieceSize() { return pieceSize; }
+    public long contentLength() { return contentLength; }
+    public boolean isComplete() { return complete; }
+    public String fileDigest() { return fileDigest; }
+    public Instant created() { return created; }
+    public Instant lastAccess() { return Instant.ofEpochMilli(lastAccess); }
+
+    void contentLength(long length) {
+        if (length >= 0) {
+            contentLength = length;
+        }
+    }
+
+    /** Piece count, or -1 while the length is unknown. */
+    public int pieceCount() {
+        long len = contentLength;
+        return len < 0 ? -1 : PieceSizeRule.pieceCount(len, pieceSize);
+    }
+
+    public synchronized boolean has(int n) {
+        return have.get(n);
+    }
+
+    public synchronized BitSet haveCopy() {
+        return (BitSet) have.clone();
+    }
+
+    public synchronized int piecesHeld() {
+        return have.cardinality();
+    }
+
+    public synchronized String pieceDigest(int n) {
+        return digests.get(n);
+    }
+
+    /** Writes a piece the caller has verified against {@code digest}; from then on it is served and read. */
+    public void writePiece(int n, byte[] data, int length, String digest) throws IOException {
+        long offset = (long) n * pieceSize;
+        ByteBuffer buf = ByteBuffer.wrap(data, 0, length);
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("task " + taskId + " was removed");
+            }
+            if (have.get(n)) {
+                return;
+            }
+        }
+        while (buf.hasRemaining()) {
+            channel.write(buf, offset + buf.position());
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("task " + taskId + " was removed");
+            }
+            pieceLog.write(n + " " + length + " " + digest + "\n");
+            pieceLog.flush();
+            lengths.put(n, length);
+            digests.put(n, digest);
+            have.set(n);
+            lastAccess = System.currentTimeMillis();
+        }
+    }
+
+    /** The bytes of a held piece, or null if the piece is not held. */
+    public byte[] readPiece(int n) throws IOException {
+        int length;
+        synchronized (this) {
+            if (!have.get(n) || closed) {
+                return null;
+            }
+            length = lengths.get(n);
+        }
+        byte[] data = new byte[length];
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        long offset = (long) n * pieceSize;
+        while (buf.hasRemaining()) {
+            int r = channel.read(buf, offset + buf.position());
+            if (r < 0) {
+                throw new IOException("piece " + n + " of task " + taskId + " is truncated on disk");
+            }
+        }
+        lastAccess = System.currentTimeMillis();
+        return data;
+    }
+
+    /** Marks the whole file verified: it persists across restarts from now on. */
+    synchronized void markComplete(long length, String digest) throws IOException {
+        contentLength = length;
+        channel.truncate(length);
+        channel.force(true);
+        fileDigest = digest;
+        Properties p = new Properties();
+        p.setProperty("complete", "true");
+        p.setProperty("length", String.valueOf(length));
+        p.setProperty("pieceSize", String.valueOf(pieceSize));
+        p.setProperty("created", String.valueOf(created.toEpochMilli()));
+        if (digest != null) {
+            p.setProperty("fileDigest", digest);
+        }
+        Path tmp = dir.resolve(META + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            p.store(out, "dfly task " + taskId);
+        }
+        Files.move(tmp, dir.resolve(META), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        complete = true;
+    }
+
+    public long sizeOnDisk() {
+        try {
+            return Files.size(dataFile());
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        try {
+            pieceLog.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    List<Integer> heldPieces() {
+        synchronized (this) {
+            return have.stream().boxed().toList();
+        }
+    }
+}

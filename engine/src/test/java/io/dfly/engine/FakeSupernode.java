@@ -1,0 +1,167 @@
+package io.dfly.engine;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.dfly.core.config.HostPort;
+import io.dfly.core.piece.Digests;
+import io.dfly.core.piece.PieceSizeRule;
+import io.dfly.core.protocol.PieceAssignment;
+import io.dfly.core.protocol.PieceHeaders;
+import io.dfly.core.protocol.PieceReport;
+import io.dfly.core.protocol.PieceSet;
+import io.dfly.core.protocol.PullAction;
+import io.dfly.core.protocol.PullRequest;
+import io.dfly.core.protocol.PullResponse;
+import io.dfly.core.protocol.RegisterRequest;
+import io.dfly.core.protocol.RegisterResponse;
+import io.dfly.core.task.TaskIds;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A minimal in-test supernode (docs/PROTOCOL.md) for engine unit tests: knows one file's bytes up front,
+ * serves them as the CDN copy, prefers peer sources over itself, drops a source after 3 failures.
+ */
+final class FakeSupernode implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpServer server;
+    private final byte[] content;
+    private final int pieceSize;
+    private final String id;
+    private final Map<String, String> peerUrls = new HashMap<>();
+    private final Map<Integer, List<String>> sources = new HashMap<>();
+    private final Map<String, Integer> failures = new HashMap<>();
+    private final Set<String> left = new HashSet<>();
+    final AtomicInteger registrations = new AtomicInteger();
+    final List<PieceReport> reports = new ArrayList<>();
+    volatile boolean failTask;
+    volatile Map<String, String> lastRegisterHeaders;
+
+    FakeSupernode(byte[] content, int pieceSize) {
+        this.content = content;
+        this.pieceSize = pieceSize;
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 32);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        id = "supernode:127.0.0.1:" + server.getAddress().getPort();
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fake-supernode");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    HostPort hostPort() {
+        return new HostPort("127.0.0.1", server.getAddress().getPort());
+    }
+
+    int pieceCount() {
+        return PieceSizeRule.pieceCount(content.length, pieceSize);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (method.equals("POST") && path.equals("/api/v1/tasks")) {
+                RegisterRequest r = JSON.readValue(ex.getRequestBody(), RegisterRequest.class);
+                registrations.incrementAndGet();
+                lastRegisterHeaders = r.headers();
+                synchronized (this) {
+                    peerUrls.put(r.peerId(), r.peerUrl());
+                    left.remove(r.peerId());
+                }
+                String taskId = TaskIds.derive(r.url(), r.digest(), r.identifier(), TaskIds.DEFAULT_VOLATILE_PARAMS);
+                json(ex, 200, new RegisterResponse(taskId, content.length, pieceSize, "RUNNING", id));
+            } else if (method.equals("POST") && path.endsWith("/pull")) {
+                String taskId = path.split("/")[4];
+                PullRequest r = JSON.readValue(ex.getRequestBody(), PullRequest.class);
+                json(ex, 200, pull(taskId, r));
+            } else if (method.equals("POST") && path.endsWith("/reports")) {
+                PieceReport r = JSON.readValue(ex.getRequestBody(), PieceReport.class);
+                synchronized (this) {
+                    reports.add(r);
+                    if (r.success()) {
+                        sources.computeIfAbsent(r.pieceNum(), k -> new ArrayList<>()).add(r.peerId());
+                    } else {
+                        failures.merge(r.sourcePeerId(), 1, Integer::sum);
+                    }
+                }
+                ex.sendResponseHeaders(204, -1);
+            } else if (method.equals("DELETE")) {
+                synchronized (this) {
+                    left.add(path.substring(path.lastIndexOf('/') + 1));
+                }
+                ex.sendResponseHeaders(204, -1);
+            } else if (method.equals("POST") && path.endsWith("/heartbeat")) {
+                ex.sendResponseHeaders(204, -1);
+            } else if (method.equals("GET") && path.startsWith("/peer/tasks/")) {
+                int n = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
+                int off = n * pieceSize;
+                int len = PieceSizeRule.pieceLength(content.length, pieceSize, n);
+                ex.getResponseHeaders().set(PieceHeaders.PIECE_DIGEST, Digests.sha256(content, off, len));
+                ex.sendResponseHeaders(200, len == 0 ? -1 : len);
+                ex.getResponseBody().write(content, off, len);
+            } else {
+                ex.sendResponseHeaders(404, -1);
+            }
+        }
+    }
+
+    private synchronized PullResponse pull(String taskId, PullRequest r) {
+        int count = pieceCount();
+        String fileDigest = Digests.sha256(content);
+        if (failTask) {
+            return new PullResponse(PullAction.FAILED, List.of(), content.length, count, pieceSize, null, "origin broke", 0);
+        }
+        BitSet have = PieceSet.decode(r.have());
+        if (have.cardinality() >= count) {
+            return new PullResponse(PullAction.DONE, List.of(), content.length, count, pieceSize, fileDigest, null, 0);
+        }
+        List<PieceAssignment> out = new ArrayList<>();
+        for (int n = have.nextClearBit(0); n < count && out.size() < r.maxPieces(); n = have.nextClearBit(n + 1)) {
+            String source = id;
+            String base = "http://" + id.substring("supernode:".length());
+            for (String peer : sources.getOrDefault(n, List.of())) {
+                if (!peer.equals(r.peerId()) && !left.contains(peer) && failures.getOrDefault(peer, 0) < 3) {
+                    source = peer;
+                    base = peerUrls.get(peer);
+                    break;
+                }
+            }
+            int len = PieceSizeRule.pieceLength(content.length, pieceSize, n);
+            out.add(new PieceAssignment(n, (long) n * pieceSize, len, Digests.sha256(content, n * pieceSize, len), source,
+                    base + PieceHeaders.piecePath(taskId, n)));
+        }
+        return new PullResponse(PullAction.ASSIGNED, out, content.length, count, pieceSize, fileDigest, null, 0);
+    }
+
+    private static void json(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] b = JSON.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

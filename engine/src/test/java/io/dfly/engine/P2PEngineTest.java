@@ -1,0 +1,311 @@
+package io.dfly.engine;
+
+import io.dfly.core.config.HostPort;
+import io.dfly.core.download.DownloadException;
+import io.dfly.core.download.DownloadHandle;
+import io.dfly.core.download.DownloadRequest;
+import io.dfly.core.download.DownloadResult;
+import io.dfly.core.piece.Digests;
+import io.dfly.core.protocol.PieceHeaders;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class P2PEngineTest {
+    private static final int PIECE = 64 * 1024;
+    @TempDir
+    Path tmp;
+    private final byte[] content = new byte[PIECE * 16 + 1234];
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    private final Logger engineLog = Logger.getLogger("io.dfly.engine");
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                warnings.add(r);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private TestOrigin origin;
+    private FakeSupernode supernode;
+    private String url;
+
+    @BeforeEach
+    void setUp() {
+        new Random(42).nextBytes(content);
+        origin = closing(new TestOrigin());
+        url = origin.serve("/files/blob.bin", content);
+        supernode = closing(new FakeSupernode(content, PIECE));
+        engineLog.addHandler(capture);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        engineLog.removeHandler(capture);
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T c) {
+        closeables.add(c);
+        return c;
+    }
+
+    private P2PEngine engine(String name, List<HostPort> supernodes) {
+        return closing(new P2PEngine(EngineConfig.builder(tmp.resolve(name)).peerId(name).supernodes(supernodes)
+                .advertiseIp("127.0.0.1").build()));
+    }
+
+    private P2PEngine engine(String name) {
+        return engine(name, List.of(supernode.hostPort()));
+    }
+
+    private DownloadRequest request(boolean backToSource) {
+        return new DownloadRequest(url, Map.of("Authorization", "Bearer secret"), null, null, backToSource);
+    }
+
+    private static byte[] readAll(DownloadHandle h) throws IOException {
+        try (InputStream in = h.openStream()) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static DownloadResult await(DownloadHandle h) throws Exception {
+        return h.completion().get(60, TimeUnit.SECONDS);
+    }
+
+    private static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void downloadsThroughTheSupernodeAndStreamsBytesInOrder() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadHandle h = a.start(request(true));
+        assertArrayEquals(content, readAll(h));
+        DownloadResult r = await(h);
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertEquals(Digests.sha256(content), r.digest());
+        assertFalse(r.fellBack());
+        assertEquals(content.length, r.progress().fromSupernode());
+        assertEquals(0, origin.gets.get(), "the origin is the supernode's business");
+        assertEquals("Bearer secret", supernode.lastRegisterHeaders.get("Authorization"), "origin headers go to the supernode");
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    @Test
+    void secondPeerFetchesFromTheFirstAndTheFirstCountsUploads() throws Exception {
+        P2PEngine a = engine("a");
+        await(a.start(request(true)));
+        P2PEngine b = engine("b");
+        DownloadResult r = await(b.start(request(true)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertEquals(content.length, r.progress().fromPeers());
+        assertEquals(content.length, a.metrics().bytesUploaded());
+        assertEquals(17, a.metrics().piecesUploaded());
+        assertTrue(a.metrics().prometheusText().contains("dfly_engine_bytes_uploaded_total " + content.length));
+    }
+
+    @Test
+    void corruptPiecesFromAPeerAreRejectedAndFetchedElsewhere() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadResult first = await(a.start(request(true)));
+        try (RandomAccessFile f = new RandomAccessFile(first.file().toFile(), "rw")) {
+            for (long off = 100; off < content.length; off += PIECE) {
+                f.seek(off);
+                f.write(~content[(int) off]); // flip a byte in every piece on a's disk
+            }
+        }
+        P2PEngine b = engine("b");
+        DownloadHandle h = b.start(request(true));
+        byte[] streamed = readAll(h);
+        DownloadResult r = await(h);
+        assertArrayEquals(content, streamed);
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertTrue(b.metrics().piecesFailed() >= 3, "pieces from a were rejected: " + b.metrics().piecesFailed());
+        synchronized (supernode) {
+            assertTrue(supernode.reports.stream().anyMatch(p -> !p.success() && p.sourcePeerId().equals("a")
+                    && p.reason().contains("digest mismatch")));
+        }
+    }
+
+    @Test
+    void unreachableSupernodeFallsBackToTheOriginWithOneWarnLine() throws Exception {
+        int dead = deadPort();
+        P2PEngine a = engine("a", List.of(new HostPort("127.0.0.1", dead)));
+        DownloadHandle h = a.start(request(true));
+        assertArrayEquals(content, readAll(h));
+        DownloadResult r = await(h);
+        assertTrue(r.fellBack());
+        assertEquals(content.length, r.progress().fromOrigin());
+        assertEquals(1, origin.gets.get());
+        assertEquals("Bearer secret", origin.lastHeaders.get("Authorization").get(0));
+        assertEquals(1, a.metrics().fallbacks());
+        assertEquals(1, warnings.size());
+        assertEquals("supernode 127.0.0.1:" + dead + " unreachable — check dfly.dfdaemon.supernodes"
+                + " / dfly.supernode.advertise-ip; downloading from origin", warnings.get(0).getMessage());
+    }
+
+    @Test
+    void secondSupernodeIsUsedWhenTheFirstIsDown() throws Exception {
+        P2PEngine a = engine("a", List.of(new HostPort("127.0.0.1", deadPort()), supernode.hostPort()));
+        DownloadResult r = await(a.start(request(true)));
+        assertFalse(r.fellBack());
+        assertEquals(content.length, r.progress().fromSupernode());
+    }
+
+    @Test
+    void withoutBackToSourceAnUnreachableSupernodeIsAClearErrorAndNothingIsCached() throws Exception {
+        P2PEngine a = engine("a", List.of(new HostPort("127.0.0.1", deadPort())));
+        DownloadHandle h = a.start(request(false));
+        IOException e = assertThrows(IOException.class, () -> readAll(h));
+        assertTrue(e.getMessage().contains("back-to-source is disabled"), e.getMessage());
+        ExecutionException ee = assertThrows(ExecutionException.class, () -> await(h));
+        DownloadException de = assertInstanceOf(DownloadException.class, ee.getCause());
+        assertEquals(DownloadException.Kind.NO_SOURCE, de.kind());
+        assertTrue(de.getMessage().contains("unreachable"), de.getMessage());
+        assertEquals(0, origin.gets.get());
+        try (var files = Files.list(a.store().root())) {
+            assertEquals(0, files.count());
+        }
+    }
+
+    @Test
+    void failedTaskFallsBackToTheOrigin() throws Exception {
+        supernode.failTask = true;
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        assertTrue(r.fellBack());
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).getMessage().contains("FAILED (origin broke)"), warnings.get(0).getMessage());
+    }
+
+    @Test
+    void wrongFileDigestFailsTheStreamAndLeavesNothingCached() throws Exception {
+        P2PEngine a = engine("a");
+        String wrong = Digests.sha256(new byte[]{1});
+        DownloadHandle h = a.start(new DownloadRequest(url, Map.of(), wrong, null, true));
+        IOException e = assertThrows(IOException.class, () -> readAll(h));
+        assertTrue(e.getMessage().contains("digest mismatch"), e.getMessage());
+        ExecutionException ee = assertThrows(ExecutionException.class, () -> await(h));
+        assertEquals(DownloadException.Kind.DIGEST_MISMATCH, ((DownloadException) ee.getCause()).kind());
+        try (var files = Files.list(a.store().root())) {
+            assertEquals(0, files.count());
+        }
+    }
+
+    @Test
+    void originNotFoundOnFallbackIsReported() throws Exception {
+        P2PEngine a = engine("a", List.of(new HostPort("127.0.0.1", deadPort())));
+        DownloadHandle h = a.start(new DownloadRequest(origin.url("/missing"), Map.of(), null, null, true));
+        ExecutionException ee = assertThrows(ExecutionException.class, () -> await(h));
+        assertEquals(DownloadException.Kind.ORIGIN_NOT_FOUND, ((DownloadException) ee.getCause()).kind());
+    }
+
+    @Test
+    void badRequestsAreRefusedAtStart() {
+        P2PEngine a = engine("a");
+        DownloadException e = assertThrows(DownloadException.class,
+                () -> a.start(new DownloadRequest("ftp://x/y", Map.of(), null, null, true)));
+        assertEquals(DownloadException.Kind.BAD_REQUEST, e.kind());
+        e = assertThrows(DownloadException.class, () -> a.start(new DownloadRequest(url, Map.of(), "md5:abc", null, true)));
+        assertEquals(DownloadException.Kind.BAD_REQUEST, e.kind());
+    }
+
+    @Test
+    void concurrentStartsOfOneTaskJoinOneDownload() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadHandle h1 = a.start(request(true));
+        DownloadHandle h2 = a.start(request(true));
+        assertArrayEquals(content, readAll(h2));
+        assertArrayEquals(content, readAll(h1));
+        assertEquals(await(h1).file(), await(h2).file());
+        assertEquals(1, supernode.registrations.get());
+    }
+
+    @Test
+    void completedTasksAreServedFromDiskAfterARestart() throws Exception {
+        P2PEngine a = engine("a");
+        await(a.start(request(true)));
+        a.close();
+        P2PEngine again = engine("a");
+        DownloadHandle h = again.start(request(true));
+        assertTrue(h.completion().isDone());
+        assertArrayEquals(content, readAll(h));
+        assertEquals(1, supernode.registrations.get());
+    }
+
+    @Test
+    void uploadServerServesHeldPiecesOnly() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        HttpClient http = HttpClient.newHttpClient();
+        String base = a.advertisedUrl();
+        HttpResponse<byte[]> ok = http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath(r.taskId(), 1))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, ok.statusCode());
+        assertArrayEquals(java.util.Arrays.copyOfRange(content, PIECE, 2 * PIECE), ok.body());
+        assertEquals(Digests.sha256(ok.body()), ok.headers().firstValue(PieceHeaders.PIECE_DIGEST).orElseThrow());
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath(r.taskId(), 99))).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath("a".repeat(64), 0))).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(400, http.send(HttpRequest.newBuilder(URI.create(base + "/peer/tasks/..%2F..%2Fetc/pieces/0")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(400, http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath(r.taskId(), 0) + "x")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    @Test
+    void downloadRateLimitIsApplied() throws Exception {
+        // not timed: checks the limit is wired by reading the bucket the fetcher uses
+        P2PEngine limited = closing(new P2PEngine(EngineConfig.builder(tmp.resolve("l")).peerId("l")
+                .supernodes(List.of(supernode.hostPort())).rateLimit(20L << 20).uploadRateLimit(5L << 20).build()));
+        assertEquals(20L << 20, limited.downloadBucket.bytesPerSecond());
+        assertEquals(5L << 20, limited.uploadBucket.bytesPerSecond());
+        assertArrayEquals(content, Files.readAllBytes(await(limited.start(request(true))).file()));
+    }
+}
