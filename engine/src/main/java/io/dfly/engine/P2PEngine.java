@@ -177,6 +177,48 @@ public final class P2PEngine implements Downloader, AutoCloseable {
         }
     }
 
+    /**
+     * Runs the GC policies once over the completed tasks in the store and deletes what they select;
+     * a task being downloaded is never evicted. Returns the ids evicted.
+     */
+    public List<String> collectGarbage(List<io.dfly.spi.GcPolicy> policies) {
+        Set<String> running;
+        synchronized (active) {
+            running = new java.util.HashSet<>();
+            active.values().forEach(d -> {
+                running.add(d.taskId);
+                if (d.stored() != null) {
+                    running.add(d.stored().taskId());
+                }
+            });
+        }
+        List<io.dfly.spi.CachedTask> cached = new java.util.ArrayList<>();
+        for (StoredTask t : store.all()) {
+            cached.add(new io.dfly.spi.CachedTask(t.taskId(), t.sizeOnDisk(), t.created(), t.lastAccess(),
+                    !t.isComplete() || running.contains(t.taskId())));
+        }
+        io.dfly.spi.DiskUsage disk;
+        try {
+            java.nio.file.FileStore fs = java.nio.file.Files.getFileStore(store.root());
+            disk = new io.dfly.spi.DiskUsage(fs.getTotalSpace(), fs.getTotalSpace() - fs.getUsableSpace());
+        } catch (java.io.IOException e) {
+            disk = new io.dfly.spi.DiskUsage(0, 0);
+        }
+        List<String> evicted = new java.util.ArrayList<>();
+        java.time.Instant now = java.time.Instant.now();
+        for (io.dfly.spi.GcPolicy policy : policies) {
+            for (io.dfly.spi.CachedTask t : policy.selectEvictions(cached, disk, now)) {
+                if (!t.active() && !evicted.contains(t.taskId())) {
+                    store.delete(t.taskId());
+                    evicted.add(t.taskId());
+                    LOG.info("GC policy " + policy.name() + " evicted task " + t.taskId());
+                }
+            }
+            cached.removeIf(t -> evicted.contains(t.taskId()));
+        }
+        return evicted;
+    }
+
     /** Stops serving and downloading: leaves every swarm, cancels running downloads, closes files. */
     @Override
     public void close() {
