@@ -32,6 +32,8 @@ public final class SupernodeSettings {
     public static final String GC_INTERVAL = "dfly.supernode.gc.interval";
     public static final String PREHEAT_PLATFORMS = "dfly.supernode.preheat.platforms";
     public static final String PLUGINS_DIR = "dfly.plugins.dir";
+    public static final String SEED_UPLOAD_LIMIT = "dfly.supernode.seed-upload-limit";
+    public static final String REGISTER_TIMEOUT = "dfly.supernode.register-timeout";
 
     private final int port;
     private final String advertiseIp;
@@ -49,6 +51,8 @@ public final class SupernodeSettings {
     private final Duration gcInterval;
     private final List<String> preheatPlatforms;
     private final Optional<Path> pluginsDir;
+    private final int seedUploadLimit;
+    private final Duration registerTimeout;
 
     public SupernodeSettings(Settings s) {
         port = s.port(PORT, 8002);
@@ -67,6 +71,8 @@ public final class SupernodeSettings {
         gcInterval = s.duration(GC_INTERVAL, Duration.ofMinutes(1));
         preheatPlatforms = s.list(PREHEAT_PLATFORMS, List.of("linux/amd64"));
         pluginsDir = s.existingDir(PLUGINS_DIR);
+        seedUploadLimit = s.integer(SEED_UPLOAD_LIMIT, 50, 1, 100_000);
+        registerTimeout = s.duration(REGISTER_TIMEOUT, Duration.ofSeconds(60));
     }
 
     public int port() { return port; }
@@ -89,4 +95,8 @@ public final class SupernodeSettings {
     public Duration gcInterval() { return gcInterval; }
     public List<String> preheatPlatforms() { return preheatPlatforms; }
     public Optional<Path> pluginsDir() { return pluginsDir; }
+    /** Most pieces one supernode member uploads at once (it is the fallback source). */
+    public int seedUploadLimit() { return seedUploadLimit; }
+    /** How long a registration waits for the origin's response headers. */
+    public Duration registerTimeout() { return registerTimeout; }
 }

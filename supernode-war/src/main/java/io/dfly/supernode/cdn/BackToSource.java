@@ -1,0 +1,225 @@
+package io.dfly.supernode.cdn;
+
+import io.dfly.core.piece.Digests;
+import io.dfly.supernode.metrics.SupernodeMetrics;
+import io.dfly.supernode.task.OriginHeaderStore;
+import io.dfly.supernode.task.SeedIdentity;
+import io.dfly.supernode.task.TaskAction.Result;
+import io.dfly.supernode.task.TaskRecord;
+import io.dfly.supernode.task.TaskStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Fetches a task from its origin into this member's CDN copy, piece by piece: each piece is written,
+ * hashed and published to the swarm as soon as it lands (a 1 GiB file shares its first piece long
+ * before its last byte arrives). Checks the whole-file digest when it is known.
+ */
+public final class BackToSource {
+    private static final Logger LOG = Logger.getLogger(BackToSource.class.getName());
+
+    private final TaskStore store;
+    private final OriginHeaderStore headers;
+    private final CdnStore cdn;
+    private final OriginClient origin;
+    private final SeedIdentity self;
+    private final SupernodeMetrics metrics;
+    private final ExecutorService executor;
+    private final LongSupplier clock;
+    private final long rateLimitBytesPerSecond;
+
+    public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
+                        SupernodeMetrics metrics, ExecutorService executor, LongSupplier clock,
+                        long rateLimitBytesPerSecond) {
+        this.store = store;
+        this.headers = headers;
+        this.cdn = cdn;
+        this.origin = origin;
+        this.self = self;
+        this.metrics = metrics;
+        this.executor = executor;
+        this.clock = clock;
+        this.rateLimitBytesPerSecond = rateLimitBytesPerSecond;
+    }
+
+    /**
+     * Starts fetching in the background, from the first piece nobody has published yet. The future
+     * completes once the origin's answer is known (the task is then RUNNING or FAILED).
+     */
+    public CompletableFuture<Void> start(String taskId) {
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                run(taskId, answered);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "back-to-source of task " + taskId + " failed unexpectedly", e);
+                fail(taskId, "internal", "back-to-source failed: " + e, 502);
+            } finally {
+                answered.complete(null);
+            }
+        });
+        return answered;
+    }
+
+    private void run(String taskId, CompletableFuture<Void> answered) {
+        TaskRecord rec = store.get(taskId).orElse(null);
+        if (rec == null) {
+            return;
+        }
+        int startPiece = rec.firstUnpublishedPiece();
+        long startByte = (long) startPiece * rec.pieceSize();
+        String url = rec.url();
+        OriginClient.OriginResponse resp;
+        try {
+            resp = origin.open(url, headers.get(taskId), startByte, null);
+        } catch (OriginFailure f) {
+            LOG.warning(() -> "task " + taskId + ": " + f.getMessage());
+            fail(taskId, f.code(), f.getMessage(), f.httpStatus());
+            return;
+        }
+        long length = startByte > 0 ? rec.contentLength() : resp.contentLength();
+        long now = clock.getAsLong();
+        String member = self.memberId();
+        String sourceId = self.sourceId();
+        String baseUrl = self.baseUrl();
+        // lambdas sent to the cluster capture only serializable locals, never "this"
+        TaskRecord current = store.update(taskId, r -> {
+            if (r == null || !member.equals(r.seederMember())) {
+                return Result.of(r, null);
+            }
+            r.originAnswered(length, member, sourceId, baseUrl, now);
+            return Result.of(r, r);
+        });
+        answered.complete(null);
+        if (current == null) {
+            close(resp.body());
+            return;
+        }
+        int pieceSize = current.pieceSize();
+        LOG.info(() -> "task " + taskId + ": back-to-source from " + OriginClient.stripQuery(url)
+                + (startPiece > 0 ? " resuming at piece " + startPiece : "") + ", length " + length
+                + ", piece size " + pieceSize);
+        try (InputStream in = resp.body(); FileChannel ch = cdn.openForWrite(taskId, pieceSize)) {
+            cdn.writing(taskId, true);
+            try {
+                copy(taskId, in, ch, resp.status() == 200 ? startByte : 0, startPiece, pieceSize, length,
+                        startPiece == 0 ? current.expectedDigest() : null);
+            } finally {
+                cdn.writing(taskId, false);
+            }
+        } catch (IOException e) {
+            LOG.warning(() -> "task " + taskId + ": origin body failed: " + e);
+            fail(taskId, "origin_error", "origin body failed: " + e.getMessage(), 502);
+        }
+    }
+
+    private void copy(String taskId, InputStream in, FileChannel ch, long skip, int startPiece, int pieceSize,
+                      long length, String expectedDigest) throws IOException {
+        if (skip > 0) {
+            in.skipNBytes(skip);
+        }
+        MessageDigest whole = startPiece == 0 ? Digests.newSha256() : null;
+        byte[] buf = new byte[pieceSize];
+        int piece = startPiece;
+        long total = (long) startPiece * pieceSize;
+        long started = System.nanoTime();
+        long fetched = 0;
+        while (true) {
+            int n = in.readNBytes(buf, 0, pieceSize);
+            if (n == 0 && !(piece == 0 && total == 0 && length == 0)) {
+                break;
+            }
+            if (whole != null) {
+                whole.update(buf, 0, n);
+            }
+            String digest = Digests.sha256(buf, 0, n);
+            cdn.writePiece(ch, taskId, piece, buf, n, digest);
+            metrics.bytesFromOrigin.addAndGet(n);
+            total += n;
+            fetched += n;
+            if (n < pieceSize || (length >= 0 && total >= length)) {
+                // last piece: the length must be final before it is shared
+                long finalTotal = total;
+                store.update(taskId, r -> {
+                    if (r != null && r.swarm() != null && r.contentLength() < 0) {
+                        r.originFinished(finalTotal, null);
+                    }
+                    return Result.of(r, null);
+                });
+            }
+            int p = piece;
+            String sourceId = self.sourceId();
+            store.update(taskId, r -> {
+                if (r != null) {
+                    r.piecePublished(sourceId, p, digest);
+                }
+                return Result.of(r, null);
+            });
+            piece++;
+            pace(started, fetched);
+            if (n < pieceSize || (length >= 0 && total >= length)) {
+                break;
+            }
+        }
+        if (length >= 0 && total != length) {
+            fail(taskId, "origin_error", "origin sent " + total + " bytes, announced " + length, 502);
+            return;
+        }
+        String digest = whole == null ? null : Digests.format(whole);
+        if (expectedDigest != null && digest != null && !expectedDigest.equals(digest)) {
+            LOG.warning(() -> "task " + taskId + ": digest mismatch, expected " + expectedDigest + " got " + digest
+                    + "; data deleted");
+            fail(taskId, "digest_mismatch", "content digest " + digest + " does not match expected " + expectedDigest, 502);
+            cdn.delete(taskId);
+            return;
+        }
+        long finalTotal = total;
+        store.update(taskId, r -> {
+            if (r != null) {
+                r.originFinished(finalTotal, digest);
+            }
+            return Result.of(r, null);
+        });
+        LOG.info(() -> "task " + taskId + ": back-to-source done, " + finalTotal + " bytes");
+    }
+
+    private void pace(long startedNanos, long bytes) {
+        if (rateLimitBytesPerSecond <= 0) {
+            return;
+        }
+        long dueNanos = startedNanos + bytes * 1_000_000_000L / rateLimitBytesPerSecond;
+        long wait = dueNanos - System.nanoTime();
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void fail(String taskId, String code, String reason, int httpStatus) {
+        store.update(taskId, r -> {
+            if (r != null) {
+                r.fail(code, reason, httpStatus);
+            }
+            return Result.of(r, null);
+        });
+    }
+
+    private static void close(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.dfly.supernode.cluster;
+
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import io.dfly.supernode.task.TaskAction;
+import io.dfly.supernode.task.TaskRecord;
+import io.dfly.supernode.task.TaskStore;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** Tasks in a Hazelcast map; each action runs as an entry processor on the task's owning member. */
+public final class HazelcastTaskStore implements TaskStore {
+    private final IMap<String, TaskRecord> map;
+
+    public HazelcastTaskStore(IMap<String, TaskRecord> map) {
+        this.map = map;
+    }
+
+    /** Runs a {@link TaskAction} on the owner (and again on the backup, so the backup stays current). */
+    static final class ActionProcessor<R> implements EntryProcessor<String, TaskRecord, R> {
+        private static final long serialVersionUID = 1L;
+        private final TaskAction<R> action;
+
+        ActionProcessor(TaskAction<R> action) {
+            this.action = action;
+        }
+
+        @Override
+        public R process(Map.Entry<String, TaskRecord> entry) {
+            TaskAction.Result<R> r = action.apply(entry.getValue());
+            entry.setValue(r.record());
+            return r.answer();
+        }
+    }
+
+    @Override
+    public <R> R update(String taskId, TaskAction<R> action) {
+        return map.executeOnKey(taskId, new ActionProcessor<>(action));
+    }
+
+    @Override
+    public <R> Map<String, R> updateAll(TaskAction<R> action) {
+        return map.executeOnEntries(new ActionProcessor<>(action));
+    }
+
+    @Override
+    public Optional<TaskRecord> get(String taskId) {
+        return Optional.ofNullable(map.get(taskId));
+    }
+
+    @Override
+    public int size() {
+        return map.size();
+    }
+}

@@ -1,0 +1,281 @@
+package io.dfly.supernode.task;
+
+import io.dfly.core.piece.PieceSizeRule;
+import io.dfly.core.protocol.PieceAssignment;
+import io.dfly.core.protocol.PieceHeaders;
+import io.dfly.core.protocol.TaskStatus;
+import io.dfly.scheduler.Assignment;
+import io.dfly.scheduler.PeerState;
+import io.dfly.scheduler.PieceScheduler;
+import io.dfly.scheduler.TaskSwarm;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the cluster knows about one task: lifecycle, which member fetches it from the origin,
+ * which members hold a CDN copy, and the swarm. Plain Java; in the cluster it is the value of the
+ * tasks map and is changed only inside entry processors (one at a time, on the owning member).
+ * Origin headers are NOT here (they live in their own in-memory map and never reach peers).
+ */
+public final class TaskRecord implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String taskId;
+    private final String url;
+    private final String displayUrl;
+    private final String expectedDigest;
+    private TaskStatus status = TaskStatus.WAITING;
+    private String failCode;
+    private String failReason;
+    private int failHttpStatus;
+    /** Cluster member fetching from the origin now (or last). */
+    private String seederMember;
+    /** Member id → its source id in the swarm, for every member holding a CDN copy. */
+    private final Map<String, String> seedSources = new HashMap<>();
+    private TaskSwarm swarm;
+    private String fileDigest;
+    private final long createdMillis;
+    private long lastAccessMillis;
+
+    public TaskRecord(String taskId, String url, String displayUrl, String expectedDigest, String seederMember,
+                      long nowMillis) {
+        this.taskId = taskId;
+        this.url = url;
+        this.displayUrl = displayUrl;
+        this.expectedDigest = expectedDigest;
+        this.seederMember = seederMember;
+        this.createdMillis = nowMillis;
+        this.lastAccessMillis = nowMillis;
+    }
+
+    public String taskId() { return taskId; }
+    /** The origin URL as registered (may carry signatures: not for display). */
+    public String url() { return url; }
+    /** The URL without volatile (signature) parameters, safe to show. */
+    public String displayUrl() { return displayUrl; }
+    public String expectedDigest() { return expectedDigest; }
+    public TaskStatus status() { return status; }
+    public String failCode() { return failCode; }
+    public String failReason() { return failReason; }
+    public int failHttpStatus() { return failHttpStatus; }
+    public String seederMember() { return seederMember; }
+    public TaskSwarm swarm() { return swarm; }
+    public String fileDigest() { return fileDigest != null ? fileDigest : expectedDigest; }
+    public long createdMillis() { return createdMillis; }
+    public long lastAccessMillis() { return lastAccessMillis; }
+    public Map<String, String> seedSources() { return Map.copyOf(seedSources); }
+
+    public long contentLength() { return swarm == null ? -1 : swarm.contentLength(); }
+    public int pieceSize() { return swarm == null ? PieceSizeRule.DEFAULT_PIECE_SIZE : swarm.pieceSize(); }
+    public int pieceCount() { return swarm == null ? -1 : swarm.pieceCount(); }
+
+    public void touch(long nowMillis) {
+        lastAccessMillis = Math.max(lastAccessMillis, nowMillis);
+    }
+
+    /** A failed task is retried by the next registration: the caller becomes the seeder. */
+    public void restart(String member, long nowMillis) {
+        status = TaskStatus.WAITING;
+        failCode = null;
+        failReason = null;
+        failHttpStatus = 0;
+        seederMember = member;
+        swarm = null;
+        seedSources.clear();
+        fileDigest = null;
+        touch(nowMillis);
+    }
+
+    /** The origin answered: the length (or -1) fixes the piece size; the seeder joins as a source. */
+    public void originAnswered(long contentLength, String member, String sourceId, String sourceUrl, long nowMillis) {
+        if (swarm == null) {
+            swarm = new TaskSwarm(taskId, PieceSizeRule.pieceSize(contentLength));
+            swarm.setContentLength(contentLength);
+        }
+        status = TaskStatus.RUNNING;
+        addSeed(member, sourceId, sourceUrl, nowMillis);
+    }
+
+    public void addSeed(String member, String sourceId, String sourceUrl, long nowMillis) {
+        seedSources.put(member, sourceId);
+        if (swarm != null) {
+            swarm.join(sourceId, sourceUrl, true, nowMillis);
+        }
+    }
+
+    /** A piece landed on a member's CDN copy; it is shareable at once. */
+    public void piecePublished(String sourceId, int piece, String digest) {
+        if (swarm == null) {
+            return;
+        }
+        swarm.publishDigest(piece, digest);
+        swarm.addPiece(sourceId, piece);
+    }
+
+    /** The seeder read the whole body (the length is now certain). */
+    public void originFinished(long contentLength, String digest) {
+        if (swarm != null && swarm.contentLength() < 0) {
+            swarm.setContentLength(contentLength);
+        }
+        if (digest != null) {
+            fileDigest = digest;
+        }
+        if (swarm != null && swarm.allPiecesPublished()) {
+            status = TaskStatus.SUCCESS;
+        }
+    }
+
+    public void fail(String code, String reason, int httpStatus) {
+        status = TaskStatus.FAILED;
+        failCode = code;
+        failReason = reason;
+        failHttpStatus = httpStatus;
+    }
+
+    /** Index of the first piece whose digest is not yet known (where a take-over resumes). */
+    public int firstUnpublishedPiece() {
+        if (swarm == null) {
+            return 0;
+        }
+        int n = 0;
+        while (swarm.digest(n) != null) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * A cluster member is gone: its CDN copy stops being a source; if it was fetching from the
+     * origin, {@code survivor} takes over. Returns whether the survivor must now fetch.
+     */
+    public boolean memberGone(String goneMember, String survivor, long nowMillis) {
+        String source = seedSources.remove(goneMember);
+        if (source != null && swarm != null) {
+            swarm.leave(source);
+        }
+        if (goneMember.equals(seederMember) && (status == TaskStatus.WAITING || status == TaskStatus.RUNNING)) {
+            seederMember = survivor;
+            touch(nowMillis);
+            return true;
+        }
+        return false;
+    }
+
+    /** A member dropped its CDN copy (GC). Returns true when no member holds a copy any more. */
+    public boolean seedDropped(String member) {
+        String source = seedSources.remove(member);
+        if (source != null && swarm != null) {
+            swarm.leave(source);
+        }
+        return seedSources.isEmpty();
+    }
+
+    /** The result of a pull, ready to send. */
+    public record PullOutcome(String action, List<PieceAssignment> pieces, int waitMillis) implements Serializable {
+    }
+
+    /** A peer asks for work; assignments are recorded so sources' load is counted. */
+    public PullOutcome pull(String peerId, BitSet have, int maxPieces, PieceScheduler scheduler,
+                            long inFlightTimeoutMillis, long nowMillis) {
+        touch(nowMillis);
+        if (status == TaskStatus.FAILED) {
+            return new PullOutcome("FAILED", List.of(), 0);
+        }
+        if (swarm == null) {
+            return new PullOutcome("WAIT", List.of(), 200);
+        }
+        PeerState me = swarm.peer(peerId);
+        if (me == null || me.isSupernode()) {
+            return new PullOutcome("UNKNOWN_PEER", List.of(), 0);
+        }
+        if (me.hasLeft()) {
+            me = swarm.join(peerId, me.baseUrl(), false, nowMillis);
+        } else {
+            swarm.touch(peerId, nowMillis);
+        }
+        swarm.setPieces(peerId, have);
+        int count = swarm.pieceCount();
+        if (count >= 0 && me.pieceCount() >= count) {
+            return new PullOutcome("DONE", List.of(), 0);
+        }
+        swarm.expireInFlight(nowMillis, inFlightTimeoutMillis);
+        List<Assignment> decided = scheduler.schedule(swarm, peerId, maxPieces, nowMillis);
+        if (decided.isEmpty()) {
+            return new PullOutcome("WAIT", List.of(), status == TaskStatus.RUNNING ? 100 : 200);
+        }
+        List<PieceAssignment> out = new ArrayList<>(decided.size());
+        for (Assignment a : decided) {
+            swarm.recordAssignment(peerId, a, nowMillis);
+            out.add(new PieceAssignment(a.pieceNum(), (long) a.pieceNum() * swarm.pieceSize(), pieceLength(a.pieceNum()),
+                    swarm.digest(a.pieceNum()), a.sourcePeerId(),
+                    a.sourceBaseUrl() + PieceHeaders.piecePath(taskId, a.pieceNum())));
+        }
+        return new PullOutcome("ASSIGNED", out, 0);
+    }
+
+    /** Length of piece {@code n} (full size while the total length is unknown). */
+    public int pieceLength(int n) {
+        long length = swarm.contentLength();
+        return length < 0 ? swarm.pieceSize() : PieceSizeRule.pieceLength(length, swarm.pieceSize(), n);
+    }
+
+    /**
+     * A peer reports a piece. Returns the piece's length when it came from another peer (for the
+     * "bytes served by peers" metric), else 0.
+     */
+    public long report(String peerId, int piece, String sourcePeerId, boolean success, long nowMillis) {
+        touch(nowMillis);
+        if (swarm == null || piece < 0 || swarm.digest(piece) == null) {
+            return 0;
+        }
+        swarm.report(peerId, piece, sourcePeerId, success, nowMillis);
+        PeerState source = sourcePeerId == null ? null : swarm.peer(sourcePeerId);
+        return success && source != null && !source.isSupernode() ? pieceLength(piece) : 0;
+    }
+
+    /**
+     * Whether a download of this task may be running: the origin fetch is not over, or a peer
+     * that still lacks pieces was heard from within {@code peerTimeoutMillis}.
+     */
+    public boolean isActive(long nowMillis, long peerTimeoutMillis) {
+        if (status == TaskStatus.WAITING || status == TaskStatus.RUNNING) {
+            return true;
+        }
+        if (swarm == null) {
+            return false;
+        }
+        int count = swarm.pieceCount();
+        for (PeerState p : swarm.peers()) {
+            if (!p.isSupernode() && !p.hasLeft() && p.pieceCount() < count
+                    && nowMillis - p.lastSeenMillis() <= peerTimeoutMillis) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A snapshot for the task API. */
+    public TaskView view(long nowMillis, long peerTimeoutMillis) {
+        int peers = 0;
+        int completed = 0;
+        if (swarm != null) {
+            for (PeerState p : swarm.peers()) {
+                if (p.isSupernode() || p.hasLeft()) {
+                    continue;
+                }
+                peers++;
+                if (swarm.pieceCount() >= 0 && p.pieceCount() >= swarm.pieceCount()) {
+                    completed++;
+                }
+            }
+        }
+        return new TaskView(taskId, displayUrl, status.name(), contentLength(), pieceSize(), pieceCount(),
+                swarm == null ? 0 : swarm.publishedPieces(), peers, completed, List.copyOf(seedSources.values()),
+                fileDigest(), failReason, isActive(nowMillis, peerTimeoutMillis), lastAccessMillis);
+    }
+}

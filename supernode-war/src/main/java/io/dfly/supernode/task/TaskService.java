@@ -1,0 +1,335 @@
+package io.dfly.supernode.task;
+
+import io.dfly.core.protocol.PieceReport;
+import io.dfly.core.protocol.PieceSet;
+import io.dfly.core.protocol.PullAction;
+import io.dfly.core.protocol.PullRequest;
+import io.dfly.core.protocol.PullResponse;
+import io.dfly.core.protocol.RegisterRequest;
+import io.dfly.core.protocol.RegisterResponse;
+import io.dfly.core.protocol.TaskStatus;
+import io.dfly.core.task.TaskIds;
+import io.dfly.scheduler.RarestFirstScheduler;
+import io.dfly.scheduler.SchedulerLimits;
+import io.dfly.supernode.cdn.BackToSource;
+import io.dfly.supernode.metrics.SupernodeMetrics;
+import io.dfly.supernode.task.TaskAction.Result;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * The supernode's task API in plain Java: register, pull, report, leave, heartbeat, views, and
+ * taking over back-to-source when a member dies. Works the same on every cluster member.
+ */
+public final class TaskService {
+    private static final Logger LOG = Logger.getLogger(TaskService.class.getName());
+
+    private final TaskStore store;
+    private final OriginHeaderStore headers;
+    private final BackToSource backToSource;
+    private final SeedIdentity self;
+    private final SchedulerLimits limits;
+    private final List<String> volatileParams;
+    private final Duration registerTimeout;
+    private final SupernodeMetrics metrics;
+    private final LongSupplier clock;
+
+    public TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
+                       SchedulerLimits limits, List<String> volatileParams, Duration registerTimeout,
+                       SupernodeMetrics metrics, LongSupplier clock) {
+        this.store = store;
+        this.headers = headers;
+        this.backToSource = backToSource;
+        this.self = self;
+        this.limits = limits;
+        this.volatileParams = List.copyOf(volatileParams);
+        this.registerTimeout = registerTimeout;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    public SeedIdentity self() {
+        return self;
+    }
+
+    /** A peer joins the swarm; the first registration of a task starts back-to-source (once, cluster-wide). */
+    public RegisterResponse register(RegisterRequest req) {
+        if (req == null) {
+            throw ApiException.badRequest("missing request body");
+        }
+        String peerId = requirePeerId(req.peerId());
+        String peerUrl = requireHttpUrl(req.peerUrl(), "peerUrl");
+        String taskId = ensureTask(req.url(), req.headers(), req.digest(), req.identifier());
+        long now = clock.getAsLong();
+        RegisterResponse resp = store.update(taskId, r -> {
+            if (r == null || r.swarm() == null) {
+                return Result.of(r, null);
+            }
+            r.swarm().join(peerId, peerUrl, false, now);
+            r.touch(now);
+            return Result.of(r, new RegisterResponse(taskId, r.contentLength(), r.pieceSize(), r.status().name(), null));
+        });
+        if (resp == null) {
+            throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering; try again");
+        }
+        return new RegisterResponse(resp.taskId(), resp.contentLength(), resp.pieceSize(), resp.status(), self.sourceId());
+    }
+
+    /**
+     * Creates the task (or joins it) and waits until the origin's answer is known. Returns the task
+     * id; throws the origin's error (404, 401/403, 502) when it failed.
+     */
+    public String ensureTask(String url, Map<String, String> originHeaders, String digest, String identifier) {
+        requireHttpUrl(url, "url");
+        String taskId;
+        String displayUrl;
+        try {
+            taskId = TaskIds.derive(url, emptyToNull(digest), emptyToNull(identifier), volatileParams);
+            displayUrl = TaskIds.normalizeUrl(url, volatileParams);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        headers.put(taskId, originHeaders == null ? Map.of() : Map.copyOf(originHeaders));
+        long now = clock.getAsLong();
+        String member = self.memberId();
+        String expected = emptyToNull(digest);
+        Boolean claimed = store.update(taskId, r -> {
+            if (r == null) {
+                return Result.of(new TaskRecord(taskId, url, displayUrl, expected, member, now), true);
+            }
+            if (r.status() == TaskStatus.FAILED) {
+                r.restart(member, now);
+                return Result.of(r, true);
+            }
+            r.touch(now);
+            return Result.of(r, false);
+        });
+        if (claimed) {
+            LOG.info(() -> "task " + taskId + ": new, fetching " + displayUrl + " from the origin");
+            backToSource.start(taskId).join();
+        }
+        TaskRecord rec = awaitOriginAnswer(taskId);
+        if (rec.status() == TaskStatus.FAILED) {
+            throw new ApiException(rec.failHttpStatus() > 0 ? rec.failHttpStatus() : 502,
+                    rec.failCode() != null ? rec.failCode() : "origin_error", rec.failReason());
+        }
+        return taskId;
+    }
+
+    private TaskRecord awaitOriginAnswer(String taskId) {
+        long deadline = System.nanoTime() + registerTimeout.toNanos();
+        while (true) {
+            TaskRecord rec = store.get(taskId).orElseThrow(
+                    () -> new ApiException(503, "task_gone", "task " + taskId + " was removed while registering"));
+            if (rec.status() != TaskStatus.WAITING) {
+                return rec;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ApiException(504, "origin_timeout", "the origin did not answer within " + registerTimeout);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(503, "interrupted", "interrupted");
+            }
+        }
+    }
+
+    public PullResponse pull(String taskId, PullRequest req) {
+        requireTaskId(taskId);
+        if (req == null) {
+            throw ApiException.badRequest("missing request body");
+        }
+        String peerId = requirePeerId(req.peerId());
+        BitSet have;
+        try {
+            have = PieceSet.decode(req.have());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        int max = Math.max(0, Math.min(req.maxPieces(), 64));
+        long now = clock.getAsLong();
+        SchedulerLimits lim = limits;
+        TaskRecord.PullOutcome out = store.update(taskId, r -> {
+            if (r == null) {
+                return Result.of(null, null);
+            }
+            RarestFirstScheduler scheduler = new RarestFirstScheduler(lim, ThreadLocalRandom.current());
+            return Result.of(r, r.pull(peerId, have, max, scheduler, lim.inFlightTimeoutMillis(), now));
+        });
+        if (out == null) {
+            throw ApiException.notFound("task_not_found", "no task " + taskId + "; register first");
+        }
+        if (out.action().equals("UNKNOWN_PEER")) {
+            throw ApiException.notFound("peer_not_registered", "peer " + peerId + " is not in task " + taskId + "; register first");
+        }
+        TaskRecord rec = store.get(taskId).orElse(null);
+        long length = rec == null ? -1 : rec.contentLength();
+        int count = rec == null ? -1 : rec.pieceCount();
+        int size = rec == null ? 0 : rec.pieceSize();
+        String digest = rec == null ? null : rec.fileDigest();
+        String reason = rec == null ? null : rec.failReason();
+        return new PullResponse(PullAction.valueOf(out.action()), out.pieces(), length, count, size, digest,
+                out.action().equals("FAILED") ? reason : null, out.waitMillis());
+    }
+
+    public void report(String taskId, PieceReport report) {
+        requireTaskId(taskId);
+        if (report == null) {
+            throw ApiException.badRequest("missing request body");
+        }
+        String peerId = requirePeerId(report.peerId());
+        int piece = report.pieceNum();
+        if (piece < 0) {
+            throw ApiException.badRequest("pieceNum must be 0 or more");
+        }
+        String source = report.sourcePeerId();
+        boolean success = report.success();
+        long now = clock.getAsLong();
+        Long fromPeer = store.update(taskId, r -> r == null ? Result.of(null, null)
+                : Result.of(r, r.report(peerId, piece, source, success, now)));
+        if (fromPeer == null) {
+            throw ApiException.notFound("task_not_found", "no task " + taskId);
+        }
+        if (success) {
+            metrics.bytesServedByPeers.addAndGet(fromPeer);
+        } else {
+            metrics.pieceFailures.incrementAndGet();
+        }
+    }
+
+    public void leave(String taskId, String peerId) {
+        requireTaskId(taskId);
+        String id = requirePeerId(peerId);
+        Boolean found = store.update(taskId, r -> {
+            if (r == null) {
+                return Result.of(null, false);
+            }
+            if (r.swarm() != null) {
+                r.swarm().leave(id);
+            }
+            return Result.of(r, true);
+        });
+        if (!found) {
+            throw ApiException.notFound("task_not_found", "no task " + taskId);
+        }
+    }
+
+    public void heartbeat(String peerId) {
+        String id = requirePeerId(peerId);
+        long now = clock.getAsLong();
+        store.updateAll(r -> {
+            if (r != null && r.swarm() != null) {
+                r.swarm().touch(id, now);
+            }
+            return Result.of(r, null);
+        });
+    }
+
+    public List<TaskView> list() {
+        long now = clock.getAsLong();
+        long timeout = limits.peerTimeoutMillis();
+        List<TaskView> views = new ArrayList<>(store.updateAll(r -> Result.of(r, r == null ? null : r.view(now, timeout))).values());
+        views.removeIf(v -> v == null);
+        views.sort(Comparator.comparing(TaskView::taskId));
+        return views;
+    }
+
+    public TaskView view(String taskId) {
+        requireTaskId(taskId);
+        long now = clock.getAsLong();
+        return store.get(taskId).map(r -> r.view(now, limits.peerTimeoutMillis()))
+                .orElseThrow(() -> ApiException.notFound("task_not_found", "no task " + taskId));
+    }
+
+    public Optional<TaskRecord> record(String taskId) {
+        return store.get(taskId);
+    }
+
+    /**
+     * A cluster member left: its CDN copies stop being sources, and this member takes over the
+     * origin fetches it was running (resuming with Range requests at the first missing piece).
+     */
+    public void memberGone(String goneMember) {
+        String me = self.memberId();
+        long now = clock.getAsLong();
+        Map<String, Boolean> takeOver = store.updateAll(r -> r == null ? Result.of(null, false)
+                : Result.of(r, r.memberGone(goneMember, me, now)));
+        takeOver.forEach((taskId, mine) -> {
+            if (Boolean.TRUE.equals(mine)) {
+                LOG.info(() -> "task " + taskId + ": member " + goneMember + " left mid-download; taking over back-to-source");
+                backToSource.start(taskId);
+            }
+        });
+    }
+
+    /** This member dropped its copy (GC); the task is forgotten when no member has a copy. */
+    public void dropLocalCopy(String taskId) {
+        String me = self.memberId();
+        store.update(taskId, r -> {
+            if (r == null) {
+                return Result.of(null, null);
+            }
+            boolean noCopyLeft = r.seedDropped(me);
+            return Result.of(noCopyLeft ? null : r, null);
+        });
+        if (store.get(taskId).isEmpty()) {
+            headers.remove(taskId);
+        }
+    }
+
+    /** Whether a download of the task may be running anywhere in the cluster. */
+    public boolean isActive(String taskId) {
+        long now = clock.getAsLong();
+        return store.get(taskId).map(r -> r.isActive(now, limits.peerTimeoutMillis())).orElse(false);
+    }
+
+    public int taskCount() {
+        return store.size();
+    }
+
+    static void requireTaskId(String taskId) {
+        if (!TaskIds.isValid(taskId)) {
+            throw ApiException.badRequest("invalid task id (want 64 lowercase hex characters)");
+        }
+    }
+
+    static String requirePeerId(String peerId) {
+        if (peerId == null || peerId.isBlank() || peerId.length() > 256 || peerId.startsWith("supernode:")
+                || peerId.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+            throw ApiException.badRequest("invalid peerId (want 1-256 visible characters, not starting with 'supernode:')");
+        }
+        return peerId;
+    }
+
+    static String requireHttpUrl(String url, String field) {
+        if (url == null || url.isBlank()) {
+            throw ApiException.badRequest("missing " + field);
+        }
+        try {
+            URI u = new URI(url);
+            String scheme = u.getScheme();
+            if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || u.getHost() == null) {
+                throw ApiException.badRequest(field + " must be an absolute http(s) URL");
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw ApiException.badRequest(field + " is not a valid URL");
+        }
+        return url;
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

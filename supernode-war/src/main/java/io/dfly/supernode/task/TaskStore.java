@@ -1,0 +1,19 @@
+package io.dfly.supernode.task;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where task records live: the Hazelcast map in the WAR, a plain map in tests. Every change goes
+ * through {@link #update}, which runs the action atomically on the task's owner.
+ */
+public interface TaskStore {
+    <R> R update(String taskId, TaskAction<R> action);
+
+    /** Runs an action on every task; returns the answers by task id. */
+    <R> Map<String, R> updateAll(TaskAction<R> action);
+
+    Optional<TaskRecord> get(String taskId);
+
+    int size();
+}
