@@ -1,0 +1,55 @@
+package io.dfly.dfdaemon.mirror;
+
+import io.dfly.core.download.Downloader;
+import io.dfly.dfdaemon.config.DfdaemonSettings;
+import io.dfly.mirror.MirrorConfig;
+import io.dfly.mirror.RegistryMirror;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+
+import io.dfly.core.plugin.MapPluginSettings;
+import io.dfly.core.plugin.PluginCatalog;
+import io.dfly.core.plugin.PluginLoader;
+import io.dfly.dfdaemon.config.MicroProfileSettings;
+import io.dfly.spi.AuthProvider;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/** Builds the one {@link RegistryMirror} of this dfdaemon from its settings, plugins and P2P engine. */
+@ApplicationScoped
+public class MirrorService {
+    private static final Logger LOG = Logger.getLogger("io.dfly.dfdaemon.mirror");
+
+    @Inject
+    Instance<Downloader> downloaders;
+
+
+    private RegistryMirror mirror;
+
+    @PostConstruct
+    void init() {
+        // read directly (not injected): the settings and catalog classes are final, so not proxyable
+        DfdaemonSettings settings = MicroProfileSettings.load();
+        PluginCatalog plugins = PluginLoader.load(MirrorService.class.getClassLoader(), settings.pluginsDir());
+        MirrorConfig mc = new MirrorConfig(settings.registry(), settings.registryRoutes(),
+                settings.insecureRegistries(), settings.p2pMinSize(), settings.backToSource());
+        Supplier<Downloader> engine = () -> downloaders.isResolvable() ? downloaders.get() : null;
+        Function<String, Optional<String>> props = MicroProfileSettings.properties();
+        List<AuthProvider> auth = plugins.select(settings.authProviders(), plugins::authProvider).stream()
+                .map(f -> f.create(new MapPluginSettings(f.name(), props))).toList();
+        mirror = RegistryMirror.create(mc, plugins.registryBackends(), auth, props, engine);
+        LOG.info("dfly mirror: default upstream " + settings.registry() + ", routes " + settings.registryRoutes()
+                + ", P2P engine " + (downloaders.isResolvable() ? "present" : "absent (blobs pass straight through)"));
+    }
+
+    public RegistryMirror mirror() {
+        return mirror;
+    }
+
+}
