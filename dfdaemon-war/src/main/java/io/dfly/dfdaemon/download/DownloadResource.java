@@ -47,6 +47,8 @@ public class DownloadResource {
 
     @Inject
     EngineProducer engines;
+    @Inject
+    io.dfly.dfdaemon.config.DfdaemonSettings settings;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -62,7 +64,7 @@ public class DownloadResource {
         DownloadHandle handle;
         try {
             handle = engines.engine().start(new DownloadRequest(req.url(), req.headers(), req.digest(), req.identifier(),
-                    req.backToSource()));
+                    req.backToSource() && settings.backToSource()));
         } catch (DownloadException e) {
             int status = e.kind() == DownloadException.Kind.BAD_REQUEST ? 400 : 502;
             return error(status, e.kind().name().toLowerCase(), e.getMessage());
