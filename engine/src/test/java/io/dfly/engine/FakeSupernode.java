@@ -48,6 +48,11 @@ final class FakeSupernode implements AutoCloseable {
     final AtomicInteger registrations = new AtomicInteger();
     final List<PieceReport> reports = new ArrayList<>();
     volatile boolean failTask;
+    /** Assign the highest missing pieces first (to show streams still read in order). */
+    volatile boolean reverseOrder;
+    /** When set, serving this piece waits until {@link #release} opens. */
+    volatile int holdPiece = -1;
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     volatile Map<String, String> lastRegisterHeaders;
 
     FakeSupernode(byte[] content, int pieceSize) {
@@ -114,6 +119,13 @@ final class FakeSupernode implements AutoCloseable {
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("GET") && path.startsWith("/peer/tasks/")) {
                 int n = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
+                if (n == holdPiece) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 int off = n * pieceSize;
                 int len = PieceSizeRule.pieceLength(content.length, pieceSize, n);
                 ex.getResponseHeaders().set(PieceHeaders.PIECE_DIGEST, Digests.sha256(content, off, len));
@@ -136,7 +148,17 @@ final class FakeSupernode implements AutoCloseable {
             return new PullResponse(PullAction.DONE, List.of(), content.length, count, pieceSize, fileDigest, null, 0);
         }
         List<PieceAssignment> out = new ArrayList<>();
-        for (int n = have.nextClearBit(0); n < count && out.size() < r.maxPieces(); n = have.nextClearBit(n + 1)) {
+        List<Integer> missing = new ArrayList<>();
+        for (int n = have.nextClearBit(0); n < count; n = have.nextClearBit(n + 1)) {
+            missing.add(n);
+        }
+        if (reverseOrder) {
+            java.util.Collections.reverse(missing);
+        }
+        for (int n : missing) {
+            if (out.size() >= r.maxPieces()) {
+                break;
+            }
             String source = id;
             String base = "http://" + id.substring("supernode:".length());
             for (String peer : sources.getOrDefault(n, List.of())) {

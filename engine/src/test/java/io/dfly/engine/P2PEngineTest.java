@@ -136,6 +136,31 @@ class P2PEngineTest {
     }
 
     @Test
+    void streamYieldsLeadingPiecesBeforeTheDownloadEnds() throws Exception {
+        supernode.holdPiece = supernode.pieceCount() - 1; // the last piece is stuck at the source
+        P2PEngine a = engine("a");
+        DownloadHandle h = a.start(request(true));
+        try (InputStream in = h.openStream()) {
+            byte[] head = in.readNBytes(3 * PIECE);
+            assertArrayEquals(java.util.Arrays.copyOf(content, 3 * PIECE), head);
+            assertFalse(h.completion().isDone(), "bytes flowed before the download finished");
+            supernode.release.countDown();
+            byte[] rest = in.readAllBytes();
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 3 * PIECE, content.length), rest);
+        }
+        assertEquals(content.length, await(h).length());
+    }
+
+    @Test
+    void streamIsInOrderWhenPiecesArriveBackwards() throws Exception {
+        supernode.reverseOrder = true;
+        P2PEngine a = engine("a");
+        DownloadHandle h = a.start(request(true));
+        assertArrayEquals(content, readAll(h));
+        assertArrayEquals(content, Files.readAllBytes(await(h).file()));
+    }
+
+    @Test
     void secondPeerFetchesFromTheFirstAndTheFirstCountsUploads() throws Exception {
         P2PEngine a = engine("a");
         await(a.start(request(true)));
