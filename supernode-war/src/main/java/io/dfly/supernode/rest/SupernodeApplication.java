@@ -3,7 +3,17 @@ package io.dfly.supernode.rest;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
 
-/** JAX-RS root of the supernode; deployed at context root {@code /}. */
+import java.util.Map;
+
+/**
+ * JAX-RS root of the supernode; deployed at context root {@code /}. JSON-B (Payara's default) is
+ * switched off so {@link JsonProvider} (Jackson, with 400 answers for malformed JSON) handles JSON.
+ */
 @ApplicationPath("/")
 public class SupernodeApplication extends Application {
+    @Override
+    public Map<String, Object> getProperties() {
+        return Map.of("jersey.config.disableJsonBinding", true,
+                "jersey.config.server.disableJsonBinding", true);
+    }
 }

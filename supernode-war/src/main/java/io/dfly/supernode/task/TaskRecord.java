@@ -176,7 +176,18 @@ public final class TaskRecord implements Serializable {
     }
 
     /** The result of a pull, ready to send. */
-    public record PullOutcome(String action, List<PieceAssignment> pieces, int waitMillis) implements Serializable {
+    public record PullOutcome(String action, List<Piece> pieces, int waitMillis, long contentLength, int pieceCount,
+                              int pieceSize, String fileDigest, String reason) implements Serializable {
+        /** The protocol's assignments. */
+        public List<PieceAssignment> assignments() {
+            return pieces.stream().map(p -> new PieceAssignment(p.pieceNum(), p.offset(), p.length(), p.digest(),
+                    p.sourcePeerId(), p.sourceUrl())).toList();
+        }
+    }
+
+    /** One assignment (a serializable twin of {@link PieceAssignment}, which crosses the cluster). */
+    public record Piece(int pieceNum, long offset, int length, String digest, String sourcePeerId, String sourceUrl)
+            implements Serializable {
     }
 
     /** A peer asks for work; assignments are recorded so sources' load is counted. */
@@ -184,14 +195,14 @@ public final class TaskRecord implements Serializable {
                             long inFlightTimeoutMillis, long nowMillis) {
         touch(nowMillis);
         if (status == TaskStatus.FAILED) {
-            return new PullOutcome("FAILED", List.of(), 0);
+            return outcome("FAILED", List.of(), 0);
         }
         if (swarm == null) {
-            return new PullOutcome("WAIT", List.of(), 200);
+            return outcome("WAIT", List.of(), 200);
         }
         PeerState me = swarm.peer(peerId);
         if (me == null || me.isSupernode()) {
-            return new PullOutcome("UNKNOWN_PEER", List.of(), 0);
+            return outcome("UNKNOWN_PEER", List.of(), 0);
         }
         if (me.hasLeft()) {
             me = swarm.join(peerId, me.baseUrl(), false, nowMillis);
@@ -201,21 +212,26 @@ public final class TaskRecord implements Serializable {
         swarm.setPieces(peerId, have);
         int count = swarm.pieceCount();
         if (count >= 0 && me.pieceCount() >= count) {
-            return new PullOutcome("DONE", List.of(), 0);
+            return outcome("DONE", List.of(), 0);
         }
         swarm.expireInFlight(nowMillis, inFlightTimeoutMillis);
         List<Assignment> decided = scheduler.schedule(swarm, peerId, maxPieces, nowMillis);
         if (decided.isEmpty()) {
-            return new PullOutcome("WAIT", List.of(), status == TaskStatus.RUNNING ? 100 : 200);
+            return outcome("WAIT", List.of(), status == TaskStatus.RUNNING ? 100 : 200);
         }
-        List<PieceAssignment> out = new ArrayList<>(decided.size());
+        List<Piece> out = new ArrayList<>(decided.size());
         for (Assignment a : decided) {
             swarm.recordAssignment(peerId, a, nowMillis);
-            out.add(new PieceAssignment(a.pieceNum(), (long) a.pieceNum() * swarm.pieceSize(), pieceLength(a.pieceNum()),
+            out.add(new Piece(a.pieceNum(), (long) a.pieceNum() * swarm.pieceSize(), pieceLength(a.pieceNum()),
                     swarm.digest(a.pieceNum()), a.sourcePeerId(),
                     a.sourceBaseUrl() + PieceHeaders.piecePath(taskId, a.pieceNum())));
         }
-        return new PullOutcome("ASSIGNED", out, 0);
+        return outcome("ASSIGNED", out, 0);
+    }
+
+    private PullOutcome outcome(String action, List<Piece> pieces, int waitMillis) {
+        return new PullOutcome(action, pieces, waitMillis, contentLength(), pieceCount(), pieceSize(), fileDigest(),
+                action.equals("FAILED") ? failReason : null);
     }
 
     /** Length of piece {@code n} (full size while the total length is unknown). */

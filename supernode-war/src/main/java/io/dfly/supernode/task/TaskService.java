@@ -71,18 +71,18 @@ public final class TaskService {
         String peerUrl = requireHttpUrl(req.peerUrl(), "peerUrl");
         String taskId = ensureTask(req.url(), req.headers(), req.digest(), req.identifier());
         long now = clock.getAsLong();
-        RegisterResponse resp = store.update(taskId, r -> {
+        TaskView view = store.update(taskId, r -> {
             if (r == null || r.swarm() == null) {
                 return Result.of(r, null);
             }
             r.swarm().join(peerId, peerUrl, false, now);
             r.touch(now);
-            return Result.of(r, new RegisterResponse(taskId, r.contentLength(), r.pieceSize(), r.status().name(), null));
+            return Result.of(r, r.view(now, 0));
         });
-        if (resp == null) {
+        if (view == null) {
             throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering; try again");
         }
-        return new RegisterResponse(resp.taskId(), resp.contentLength(), resp.pieceSize(), resp.status(), self.sourceId());
+        return new RegisterResponse(taskId, view.contentLength(), view.pieceSize(), view.status(), self.sourceId());
     }
 
     /**
@@ -174,14 +174,8 @@ public final class TaskService {
         if (out.action().equals("UNKNOWN_PEER")) {
             throw ApiException.notFound("peer_not_registered", "peer " + peerId + " is not in task " + taskId + "; register first");
         }
-        TaskRecord rec = store.get(taskId).orElse(null);
-        long length = rec == null ? -1 : rec.contentLength();
-        int count = rec == null ? -1 : rec.pieceCount();
-        int size = rec == null ? 0 : rec.pieceSize();
-        String digest = rec == null ? null : rec.fileDigest();
-        String reason = rec == null ? null : rec.failReason();
-        return new PullResponse(PullAction.valueOf(out.action()), out.pieces(), length, count, size, digest,
-                out.action().equals("FAILED") ? reason : null, out.waitMillis());
+        return new PullResponse(PullAction.valueOf(out.action()), out.assignments(), out.contentLength(),
+                out.pieceCount(), out.pieceSize(), out.fileDigest(), out.reason(), out.waitMillis());
     }
 
     public void report(String taskId, PieceReport report) {

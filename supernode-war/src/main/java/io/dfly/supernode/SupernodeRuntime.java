@@ -1,0 +1,216 @@
+package io.dfly.supernode;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.dfly.core.plugin.MapPluginSettings;
+import io.dfly.core.plugin.PluginCatalog;
+import io.dfly.core.plugin.PluginLoader;
+import io.dfly.scheduler.SchedulerLimits;
+import io.dfly.spi.DiskUsage;
+import io.dfly.spi.GcPolicy;
+import io.dfly.supernode.cdn.BackToSource;
+import io.dfly.supernode.cdn.CdnStore;
+import io.dfly.supernode.cdn.OriginClient;
+import io.dfly.supernode.cluster.ClusterMember;
+import io.dfly.supernode.cluster.HazelcastOriginHeaders;
+import io.dfly.supernode.cluster.HazelcastPreheatStore;
+import io.dfly.supernode.cluster.HazelcastTaskStore;
+import io.dfly.supernode.config.MicroProfileSettings;
+import io.dfly.supernode.config.SupernodeSettings;
+import io.dfly.supernode.gc.GcRunner;
+import io.dfly.supernode.metrics.SupernodeMetrics;
+import io.dfly.supernode.preheat.ImageResolver;
+import io.dfly.supernode.preheat.PreheatService;
+import io.dfly.supernode.task.SeedIdentity;
+import io.dfly.supernode.task.TaskService;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.BeforeDestroyed;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Wires the supernode at startup: its Hazelcast member, CDN, task service, preheat, GC schedule.
+ * Everything here is plain Java; JAX-RS resources only translate HTTP to calls on these objects.
+ */
+@ApplicationScoped
+public class SupernodeRuntime {
+    private static final Logger LOG = Logger.getLogger("io.dfly.supernode");
+
+    private volatile SupernodeSettings settings;
+    private volatile HazelcastInstance hazelcast;
+    private volatile CdnStore cdn;
+    private volatile TaskService tasks;
+    private volatile PreheatService preheats;
+    private final SupernodeMetrics metrics = new SupernodeMetrics();
+    private ExecutorService workers;
+    private ScheduledExecutorService timers;
+
+    /** Runs after the settings were validated (the validating observer has the default priority). */
+    void onStart(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION + 900)
+                 @Initialized(ApplicationScoped.class) Object ignored) {
+        try {
+            start();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "dfly supernode cannot start: " + e.getMessage(), e);
+            System.err.println("dfly supernode cannot start: " + e.getMessage());
+            System.err.flush();
+            Runtime.getRuntime().halt(2);
+        }
+    }
+
+    void onStop(@Observes @BeforeDestroyed(ApplicationScoped.class) Object ignored) {
+        stop();
+    }
+
+    private synchronized void start() {
+        SupernodeSettings s = MicroProfileSettings.load();
+        settings = s;
+        workers = Executors.newCachedThreadPool(daemon("dfly-supernode-worker"));
+        timers = Executors.newSingleThreadScheduledExecutor(daemon("dfly-supernode-timer"));
+        cdn = new CdnStore(s.dataDir(), System::currentTimeMillis);
+        hazelcast = ClusterMember.start(s, SupernodeRuntime.class.getClassLoader());
+        String memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
+        SeedIdentity self = SeedIdentity.of(memberId, s.advertiseIp(), s.port());
+        HazelcastTaskStore store = new HazelcastTaskStore(hazelcast.getMap(ClusterMember.TASKS));
+        HazelcastOriginHeaders headers = new HazelcastOriginHeaders(hazelcast.getMap(ClusterMember.ORIGIN_HEADERS));
+        OriginClient origin = new OriginClient(Duration.ofSeconds(10));
+        BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, workers,
+                System::currentTimeMillis, s.originRateLimit());
+        SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
+                s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
+        tasks = new TaskService(store, headers, b2s, self, limits, s.volatileQueryParams(), s.registerTimeout(),
+                metrics, System::currentTimeMillis);
+        preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
+                new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                LOG.info(() -> "supernode cluster: member joined " + e.getMember().getAddress());
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                String gone = e.getMember().getUuid().toString();
+                LOG.info(() -> "supernode cluster: member left " + e.getMember().getAddress());
+                workers.execute(() -> {
+                    try {
+                        tasks.memberGone(gone);
+                    } catch (RuntimeException ex) {
+                        LOG.log(Level.WARNING, "taking over from member " + gone + " failed", ex);
+                    }
+                });
+            }
+        });
+        startGc(s);
+        LOG.info(() -> "dfly supernode " + self.sourceId() + " up: cluster '" + s.clusterName() + "' port "
+                + s.clusterPort() + ", " + hazelcast.getCluster().getMembers().size() + " member(s), data dir " + s.dataDir());
+    }
+
+    private void startGc(SupernodeSettings s) {
+        PluginCatalog catalog = PluginLoader.load(SupernodeRuntime.class.getClassLoader(), s.pluginsDir());
+        var props = MicroProfileSettings.properties();
+        List<GcPolicy> policies = catalog.select(s.gcPolicies(), catalog::gcPolicy).stream()
+                .map(f -> f.create(new MapPluginSettings(f.name(), props))).toList();
+        GcRunner runner = new GcRunner(policies, new GcRunner.Cache() {
+            @Override
+            public List<io.dfly.spi.CachedTask> cachedTasks() {
+                return cdn.cachedTasks(tasks::isActive);
+            }
+
+            @Override
+            public long evict(String taskId) {
+                tasks.dropLocalCopy(taskId);
+                long freed = cdn.delete(taskId);
+                metrics.gcFreedBytes.addAndGet(freed);
+                metrics.gcEvictedTasks.incrementAndGet();
+                return freed;
+            }
+        }, () -> diskUsage(s.dataDir()), Clock.systemUTC());
+        long every = Math.max(1000, s.gcInterval().toMillis());
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                runner.runOnce();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "GC pass failed", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    static DiskUsage diskUsage(Path dir) {
+        try {
+            FileStore fs = Files.getFileStore(dir);
+            long total = fs.getTotalSpace();
+            return new DiskUsage(total, total - fs.getUsableSpace());
+        } catch (IOException e) {
+            return new DiskUsage(0, 0);
+        }
+    }
+
+    private synchronized void stop() {
+        if (timers != null) {
+            timers.shutdownNow();
+        }
+        if (workers != null) {
+            workers.shutdownNow();
+        }
+        if (hazelcast != null) {
+            try {
+                hazelcast.shutdown();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "hazelcast shutdown", e);
+            }
+        }
+    }
+
+    /** Ready when the data dir is writable and the Hazelcast member is running. */
+    public boolean isReady() {
+        HazelcastInstance hz = hazelcast;
+        SupernodeSettings s = settings;
+        if (hz == null || s == null || tasks == null || !hz.getLifecycleService().isRunning()) {
+            return false;
+        }
+        try {
+            Path probe = Files.createTempFile(s.dataDir(), ".ready", ".tmp");
+            Files.delete(probe);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    public TaskService tasks() { return require(tasks); }
+    public PreheatService preheats() { return require(preheats); }
+    public CdnStore cdn() { return require(cdn); }
+    public SupernodeMetrics metrics() { return metrics; }
+
+    private static <T> T require(T t) {
+        if (t == null) {
+            throw new io.dfly.supernode.task.ApiException(503, "starting", "the supernode is starting");
+        }
+        return t;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

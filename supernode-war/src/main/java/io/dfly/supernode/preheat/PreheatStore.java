@@ -1,0 +1,13 @@
+package io.dfly.supernode.preheat;
+
+import java.util.Optional;
+
+/** Where preheat jobs live (a Hazelcast map in the WAR, any member can answer about any job). */
+public interface PreheatStore {
+    Optional<PreheatRecord> get(String id);
+
+    /** Stores the job unless one with the id exists; returns the existing one, if any. */
+    Optional<PreheatRecord> putIfAbsent(PreheatRecord record);
+
+    void put(PreheatRecord record);
+}

@@ -1,0 +1,61 @@
+package io.dfly.supernode.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dfly.supernode.task.ApiException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.ext.MessageBodyReader;
+import jakarta.ws.rs.ext.MessageBodyWriter;
+import jakarta.ws.rs.ext.Provider;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Type;
+
+/** JSON with Jackson for the protocol records; malformed JSON is a 400 with an ErrorBody, never a 500. */
+@Provider
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class JsonProvider implements MessageBodyReader<Object>, MessageBodyWriter<Object> {
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+
+    private static boolean handles(Class<?> type, MediaType mediaType) {
+        return type != String.class && !java.io.InputStream.class.isAssignableFrom(type)
+                && (mediaType == null || mediaType.isCompatible(MediaType.APPLICATION_JSON_TYPE)
+                || mediaType.getSubtype().endsWith("+json"));
+    }
+
+    @Override
+    public boolean isReadable(Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType) {
+        return handles(type, mediaType);
+    }
+
+    @Override
+    public Object readFrom(Class<Object> type, Type genericType, Annotation[] annotations, MediaType mediaType,
+                           MultivaluedMap<String, String> httpHeaders, InputStream entityStream) throws IOException {
+        try {
+            return MAPPER.readValue(entityStream, MAPPER.constructType(genericType));
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("malformed JSON body: " + e.getOriginalMessage());
+        }
+    }
+
+    @Override
+    public boolean isWriteable(Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType) {
+        return handles(type, mediaType);
+    }
+
+    @Override
+    public void writeTo(Object o, Class<?> type, Type genericType, Annotation[] annotations, MediaType mediaType,
+                        MultivaluedMap<String, Object> httpHeaders, OutputStream entityStream) throws IOException {
+        MAPPER.writeValue(entityStream, o);
+    }
+}
