@@ -1,0 +1,114 @@
+package io.dfly.bench.simulate;
+
+import io.dfly.scheduler.PieceScheduler;
+import io.dfly.scheduler.RarestFirstScheduler;
+import io.dfly.scheduler.SchedulerLimits;
+import io.dfly.scheduler.TaskSwarm;
+
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A focused timing of {@code schedule()} on a live mid-download swarm, taken from a simulation when
+ * half of all bytes have been delivered: warm up, then time many calls for random downloading peers.
+ * {@code schedule()} is pure, and this uses its own scheduler and random source, so the simulation
+ * it is called from is not disturbed. Also times the other per-pull work the supernode does on the
+ * same swarm: {@code expireInFlight} (the supernode's {@code TaskRecord.pull} runs it on every pull)
+ * and Java serialization of the whole swarm (what a copy of the task record costs).
+ */
+public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
+    /**
+     * @param peers           members in the swarm (seed included)
+     * @param downloading     peers still downloading at the snapshot
+     * @param inFlight        assignments in flight at the snapshot
+     * @param four            {@code schedule(maxPieces = 4)}
+     * @param one             {@code schedule(maxPieces = 1)} (the common pull: one piece just landed)
+     * @param expireMicros    one {@code expireInFlight} pass, µs
+     * @param serializedBytes the swarm's Java-serialized size
+     * @param serializeMillis time to serialize it once, ms
+     */
+    public record Result(int peers, int pieceCount, int downloading, int inFlight, DecisionStats four,
+                         DecisionStats one, double expireMicros, long serializedBytes, double serializeMillis) {
+    }
+
+    private final int warmupCalls;
+    private final int measuredCalls;
+    private Result result;
+
+    public SchedulerMicrobenchmark(int warmupCalls, int measuredCalls) {
+        this.warmupCalls = warmupCalls;
+        this.measuredCalls = measuredCalls;
+    }
+
+    public Result result() {
+        return result;
+    }
+
+    @Override
+    public void atHalfway(TaskSwarm swarm, List<String> downloadingPeers, SchedulerLimits limits, long nowMillis) {
+        if (downloadingPeers.isEmpty()) {
+            return;
+        }
+        PieceScheduler scheduler = new RarestFirstScheduler(limits, new Random(7));
+        Random pick = new Random(11);
+        String[] ids = downloadingPeers.toArray(String[]::new);
+        long sink = 0;
+        for (int i = 0; i < warmupCalls; i++) {
+            sink += scheduler.schedule(swarm, ids[pick.nextInt(ids.length)], 1 + (i & 3), nowMillis).size();
+        }
+        DecisionStats four = new DecisionStats();
+        DecisionStats one = new DecisionStats();
+        for (int i = 0; i < measuredCalls; i++) {
+            String id = ids[pick.nextInt(ids.length)];
+            int max = (i & 1) == 0 ? 4 : 1;
+            long t0 = System.nanoTime();
+            sink += scheduler.schedule(swarm, id, max, nowMillis).size();
+            long dt = System.nanoTime() - t0;
+            (max == 4 ? four : one).add(dt);
+        }
+        int rounds = 200;
+        for (int i = 0; i < rounds; i++) {
+            swarm.expireInFlight(nowMillis, limits.inFlightTimeoutMillis()); // nothing is 60 s old: a pure scan
+        }
+        long e0 = System.nanoTime();
+        for (int i = 0; i < rounds; i++) {
+            swarm.expireInFlight(nowMillis, limits.inFlightTimeoutMillis());
+        }
+        double expireMicros = (System.nanoTime() - e0) / 1000.0 / rounds;
+        long size = 0;
+        double serializeMillis = 0;
+        for (int i = 0; i < 5; i++) {
+            CountingStream out = new CountingStream();
+            long s0 = System.nanoTime();
+            try (ObjectOutputStream oos = new ObjectOutputStream(out)) {
+                oos.writeObject(swarm);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            serializeMillis = (System.nanoTime() - s0) / 1e6; // the last (warm) round counts
+            size = out.count;
+        }
+        if (sink == 42) {
+            System.out.print("");
+        }
+        result = new Result(swarm.peers().size(), swarm.pieceCount(), ids.length, swarm.inFlightCount(), four, one,
+                expireMicros, size, serializeMillis);
+    }
+
+    private static final class CountingStream extends OutputStream {
+        long count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package io.dfly.bench.simulate;
+
+import io.dfly.core.piece.PieceSizeRule;
+import io.dfly.scheduler.Assignment;
+import io.dfly.scheduler.PieceScheduler;
+import io.dfly.scheduler.RarestFirstScheduler;
+import io.dfly.scheduler.SchedulerLimits;
+import io.dfly.scheduler.TaskSwarm;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Discrete-event simulation of one task: the supernode's CDN copy (node 0, holding the whole file) and
+ * N peers, scheduled by the real {@link RarestFirstScheduler} over a real {@link TaskSwarm}, driven
+ * the way the supernode and dfdaemon drive them:
+ * <ul>
+ *   <li>a peer pulls with its free slots (parallelism − in flight): the supernode replaces the peer's
+ *       pieces ({@code setPieces}), calls {@code schedule}, records each assignment;</li>
+ *   <li>ASSIGNED with slots still free: the engine pulls again at once; WAIT: it pulls again after
+ *       {@code pollMillis} or as soon as one of its own pieces lands, whichever is first;</li>
+ *   <li>a landed piece is reported (success) and makes the peer a source at once, then the peer pulls;</li>
+ *   <li>heartbeats every {@code heartbeatMillis}; in-flight expiry once per simulated second (the
+ *       supernode runs it on every pull — see {@link SchedulerMicrobenchmark} for what that costs).</li>
+ * </ul>
+ * Zero network latency: a pull, a report and a piece request take no time, only bytes do.
+ */
+public final class Simulation {
+    /** Called once when half of all bytes have been delivered (a realistic mid-download state). */
+    public interface HalfwayProbe {
+        void atHalfway(TaskSwarm swarm, List<String> downloadingPeers, SchedulerLimits limits, long nowMillis);
+    }
+
+    private static final int ARRIVE = 0;
+    private static final int PULL = 1;
+    private static final int DONE = 2;
+    private static final int HEARTBEAT = 3;
+    private static final int EXPIRE = 4;
+    private static final String SEED_ID = "supernode-cdn";
+
+    private final SimulationConfig config;
+    private final HalfwayProbe probe;
+    private final EventQueue queue = new EventQueue();
+    private final TaskSwarm swarm;
+    private final PieceScheduler scheduler;
+    private final SimulatedPeer[] peers;
+    private final Map<String, Integer> nodeById = new HashMap<>();
+    private final FluidBandwidthModel bandwidth;
+    private final int pieceSize;
+    private final int pieceCount;
+    private final long totalBytes;
+
+    private final DecisionStats scheduleStats = new DecisionStats();
+    private final DecisionStats pullStats = new DecisionStats();
+    private int[] callsPerSecond = new int[64];
+    private long emptyDecisions;
+    private long seedBytes;
+    private long peerBytes;
+    private long expired;
+    private int maxSeedUploads;
+    private long events;
+    private int donePeers;
+    private boolean probed;
+
+    public Simulation(SimulationConfig config, HalfwayProbe probe) {
+        if (config.peers() < 1) {
+            throw new IllegalArgumentException("at least one peer");
+        }
+        this.config = config;
+        this.probe = probe;
+        Random random = new Random(config.randomSeed());
+        this.pieceSize = PieceSizeRule.pieceSize(config.fileBytes());
+        this.pieceCount = PieceSizeRule.pieceCount(config.fileBytes(), pieceSize);
+        this.totalBytes = config.fileBytes() * config.peers();
+        this.swarm = new TaskSwarm("sim", pieceSize);
+        swarm.setContentLength(config.fileBytes());
+        swarm.join(SEED_ID, "http://cdn", true, 0);
+        for (int n = 0; n < pieceCount; n++) {
+            swarm.publishDigest(n, "sha256:" + n);
+            swarm.addPiece(SEED_ID, n);
+        }
+        nodeById.put(SEED_ID, 0);
+        this.scheduler = new RarestFirstScheduler(config.limits(), new Random(random.nextLong()));
+        int n = config.peers();
+        double[] up = new double[n + 1];
+        double[] down = new double[n + 1];
+        up[0] = config.seedUpload();
+        down[0] = 1; // the seed never downloads
+        peers = new SimulatedPeer[n];
+        Random arrivals = new Random(random.nextLong());
+        for (int i = 0; i < n; i++) {
+            double at = config.arrivalSpreadMillis() <= 0 ? 0 : arrivals.nextDouble() * config.arrivalSpreadMillis() / 1000.0;
+            peers[i] = new SimulatedPeer(i + 1, "peer-" + i, at);
+            nodeById.put(peers[i].id, i + 1);
+            up[i + 1] = config.peerUpload();
+            down[i + 1] = config.peerDownload();
+            queue.push(at, ARRIVE, i, 0);
+        }
+        bandwidth = new FluidBandwidthModel(up, down, (t, v, at) -> queue.push(at, DONE, t, v));
+        queue.push(config.heartbeatMillis() / 1000.0, HEARTBEAT, 0, 0);
+        queue.push(1.0, EXPIRE, 0, 0);
+    }
+
+    public SimulationResult run() {
+        long wallStart = System.nanoTime();
+        double now = 0;
+        while (donePeers < peers.length && !queue.isEmpty()) {
+            queue.pop();
+            now = queue.time();
+            events++;
+            switch (queue.kind()) {
+                case ARRIVE -> arrive(peers[queue.subject()], now);
+                case PULL -> {
+                    SimulatedPeer p = peers[queue.subject()];
+                    if (p.pullVersion == queue.version()) {
+                        p.pullQueuedAt = -1;
+                        pull(p, now);
+                    }
+                }
+                case DONE -> {
+                    if (bandwidth.isCurrent(queue.subject(), queue.version())) {
+                        landed(queue.subject(), now);
+                    }
+                }
+                case HEARTBEAT -> {
+                    long ms = millis(now);
+                    for (SimulatedPeer p : peers) {
+                        if (p.arrival <= now) {
+                            swarm.touch(p.id, ms);
+                        }
+                    }
+                    queue.push(now + config.heartbeatMillis() / 1000.0, HEARTBEAT, 0, 0);
+                }
+                case EXPIRE -> {
+                    int before = swarm.inFlightCount();
+                    swarm.expireInFlight(millis(now), config.limits().inFlightTimeoutMillis());
+                    expired += before - swarm.inFlightCount();
+                    queue.push(now + 1.0, EXPIRE, 0, 0);
+                }
+                default -> throw new IllegalStateException("event kind " + queue.kind());
+            }
+        }
+        if (donePeers < peers.length) {
+            throw new IllegalStateException("simulation stalled with " + (peers.length - donePeers) + " peers unfinished");
+        }
+        double[] times = new double[peers.length];
+        for (int i = 0; i < peers.length; i++) {
+            times[i] = peers[i].downloadSeconds();
+        }
+        double[] up = new double[peers.length];
+        double[] down = new double[peers.length];
+        Arrays.fill(up, config.peerUpload());
+        Arrays.fill(down, config.peerDownload());
+        int seconds = (int) Math.ceil(now);
+        int peak = 0;
+        for (int i = 0; i < Math.min(callsPerSecond.length, seconds + 1); i++) {
+            peak = Math.max(peak, callsPerSecond[i]);
+        }
+        return new SimulationResult(config, pieceSize, pieceCount,
+                LowerBound.seconds(config.fileBytes(), config.seedUpload(), up, down), times, now,
+                seedBytes, peerBytes, scheduleStats, pullStats, emptyDecisions, peak, expired, maxSeedUploads, events,
+                (System.nanoTime() - wallStart) / 1e9);
+    }
+
+    private void arrive(SimulatedPeer p, double now) {
+        swarm.join(p.id, "http://" + p.id, false, millis(now));
+        pull(p, now);
+    }
+
+    /** What the engine's download loop and the supernode's pull handler do together. */
+    private void pull(SimulatedPeer p, double now) {
+        if (p.done()) {
+            return;
+        }
+        int free = config.parallelism() - p.inFlight;
+        if (free <= 0) {
+            return; // the engine waits for one of its pieces to land
+        }
+        long ms = millis(now);
+        long t0 = System.nanoTime();
+        swarm.touch(p.id, ms);
+        swarm.setPieces(p.id, p.have);
+        long t1 = System.nanoTime();
+        List<Assignment> decided = scheduler.schedule(swarm, p.id, free, ms);
+        long t2 = System.nanoTime();
+        for (Assignment a : decided) {
+            swarm.recordAssignment(p.id, a, ms);
+        }
+        long t3 = System.nanoTime();
+        scheduleStats.add(t2 - t1);
+        pullStats.add(t3 - t0);
+        countCall(now);
+        if (decided.isEmpty()) {
+            emptyDecisions++;
+            queuePull(p, now + config.pollMillis() / 1000.0);
+            return;
+        }
+        for (Assignment a : decided) {
+            int source = nodeById.get(a.sourcePeerId());
+            long length = PieceSizeRule.pieceLength(config.fileBytes(), pieceSize, a.pieceNum());
+            bandwidth.start(source, p.node, a.pieceNum(), length, now);
+            p.inFlight++;
+        }
+        maxSeedUploads = Math.max(maxSeedUploads, bandwidth.uploads(0));
+        if (p.inFlight < config.parallelism()) {
+            queuePull(p, now); // ASSIGNED with slots left: the engine's loop asks again at once
+        }
+    }
+
+    private void landed(int transfer, double now) {
+        bandwidth.finish(transfer, now);
+        int source = bandwidth.source(transfer);
+        SimulatedPeer p = peers[bandwidth.destination(transfer) - 1];
+        int piece = bandwidth.piece(transfer);
+        long length = bandwidth.bytes(transfer);
+        String sourceId = source == 0 ? SEED_ID : peers[source - 1].id;
+        p.inFlight--;
+        p.have.set(piece);
+        if (source == 0) {
+            seedBytes += length;
+            p.bytesFromSeed += length;
+        } else {
+            peerBytes += length;
+            p.bytesFromPeers += length;
+        }
+        swarm.report(p.id, piece, sourceId, true, millis(now));
+        if (p.have.cardinality() == pieceCount) {
+            p.completedAt = now;
+            donePeers++;
+        } else {
+            queuePull(p, now); // wake: the engine's loop pulls right after a piece lands
+        }
+        if (!probed && probe != null && (seedBytes + peerBytes) * 2 >= totalBytes) {
+            probed = true;
+            probe.atHalfway(swarm, downloadingPeers(now), config.limits(), millis(now));
+        }
+    }
+
+    /** Queues the peer's next pull at {@code at}, superseding a later one; never two at one instant. */
+    private void queuePull(SimulatedPeer p, double at) {
+        if (p.pullQueuedAt >= 0 && p.pullQueuedAt <= at) {
+            return;
+        }
+        p.pullVersion++;
+        p.pullQueuedAt = at;
+        queue.push(at, PULL, p.node - 1, p.pullVersion);
+    }
+
+    private List<String> downloadingPeers(double now) {
+        return Arrays.stream(peers).filter(p -> !p.done() && p.arrival <= now).map(p -> p.id).toList();
+    }
+
+    private void countCall(double now) {
+        int s = (int) now;
+        if (s >= callsPerSecond.length) {
+            callsPerSecond = Arrays.copyOf(callsPerSecond, Math.max(s + 1, callsPerSecond.length * 2));
+        }
+        callsPerSecond[s]++;
+    }
+
+    private static long millis(double seconds) {
+        return (long) (seconds * 1000);
+    }
+
+    /** For tests: bytes each peer received, seed and peers. */
+    long[] bytesReceived() {
+        long[] out = new long[peers.length];
+        for (int i = 0; i < peers.length; i++) {
+            out[i] = peers[i].bytesFromSeed + peers[i].bytesFromPeers;
+        }
+        return out;
+    }
+}

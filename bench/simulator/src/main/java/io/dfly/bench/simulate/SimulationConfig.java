@@ -1,0 +1,48 @@
+package io.dfly.bench.simulate;
+
+import io.dfly.scheduler.SchedulerLimits;
+
+/**
+ * One simulated run. Rates in bytes per second, times in milliseconds.
+ *
+ * @param fileBytes         file size S
+ * @param peers             N downloading peers
+ * @param seedUpload        u_s, the supernode's (CDN's) upload
+ * @param peerUpload        u_i of every peer
+ * @param peerDownload      d_i of every peer
+ * @param parallelism       pieces a peer downloads at once (dfdaemon piece-parallelism, 4)
+ * @param peerUploadLimit   pieces a peer uploads at once (supernode peer-upload-limit, 5)
+ * @param seedUploadLimit   pieces the supernode uploads at once (supernode seed-upload-limit, 50)
+ * @param pollMillis        how long a peer told WAIT waits before asking again, unless one of its own
+ *                          pieces lands first (the supernode answers 200 ms for a finished CDN copy)
+ * @param heartbeatMillis   peer heartbeat period (keeps finished peers alive as sources)
+ * @param arrivalSpreadMillis peers arrive uniformly at random in [0, this]; 0 = a herd at t = 0
+ * @param randomSeed        seeds the scheduler's tie-breaking and the arrivals: same seed, same run
+ */
+public record SimulationConfig(long fileBytes, int peers, double seedUpload, double peerUpload, double peerDownload,
+                               int parallelism, int peerUploadLimit, int seedUploadLimit, long pollMillis,
+                               long heartbeatMillis, long arrivalSpreadMillis, long randomSeed) {
+    public static final double MB = 1_000_000.0;
+    public static final long MIB = 1024L * 1024;
+    public static final long GIB = 1024L * MIB;
+
+    /** The defaults: 1 GiB, 100 MB/s everywhere, Dragonfly/dfly limits, a herd, seed 42. */
+    public static SimulationConfig defaults(int peers) {
+        return new SimulationConfig(GIB, peers, 100 * MB, 100 * MB, 100 * MB, 4, 5, 50, 200, 5_000, 0, 42);
+    }
+
+    public SimulationConfig withFileBytes(long bytes) {
+        return new SimulationConfig(bytes, peers, seedUpload, peerUpload, peerDownload, parallelism, peerUploadLimit,
+                seedUploadLimit, pollMillis, heartbeatMillis, arrivalSpreadMillis, randomSeed);
+    }
+
+    public SimulationConfig withPeers(int n) {
+        return new SimulationConfig(fileBytes, n, seedUpload, peerUpload, peerDownload, parallelism, peerUploadLimit,
+                seedUploadLimit, pollMillis, heartbeatMillis, arrivalSpreadMillis, randomSeed);
+    }
+
+    /** The supernode's limits as the running supernode builds them (timeouts: its defaults). */
+    public SchedulerLimits limits() {
+        return new SchedulerLimits(peerUploadLimit, seedUploadLimit, 5, 30_000, 60_000);
+    }
+}

@@ -1,0 +1,51 @@
+package io.dfly.bench.simulate;
+
+import java.util.Arrays;
+
+/**
+ * What one run measured. Times in seconds.
+ *
+ * @param lowerBound       T* for this configuration
+ * @param downloadSeconds  each peer's completion time minus its arrival
+ * @param endSeconds       simulated time when the last peer finished
+ * @param seedBytes        bytes the supernode's CDN copy uploaded
+ * @param peerBytes        bytes peers uploaded to each other
+ * @param schedule         wall time of each {@code schedule()} call
+ * @param pull             wall time of each whole pull (touch + setPieces + schedule + recordAssignment)
+ * @param emptyDecisions   pulls answered WAIT (no assignment)
+ * @param peakCallsPerSecond most {@code schedule()} calls in one simulated second
+ * @param expiredAssignments in-flight assignments dropped by the 60 s timeout (should be 0)
+ * @param maxSeedUploads   most pieces the CDN copy uploaded at once
+ * @param wallSeconds      how long the simulation took to run
+ */
+public record SimulationResult(SimulationConfig config, int pieceSize, int pieceCount, double lowerBound,
+                               double[] downloadSeconds, double endSeconds, long seedBytes, long peerBytes,
+                               DecisionStats schedule, DecisionStats pull, long emptyDecisions, int peakCallsPerSecond,
+                               long expiredAssignments, int maxSeedUploads, long events, double wallSeconds) {
+
+    /** Nearest-rank percentile of the peers' download times. */
+    public double percentile(double p) {
+        double[] sorted = downloadSeconds.clone();
+        Arrays.sort(sorted);
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    public double max() {
+        return Arrays.stream(downloadSeconds).max().orElse(0);
+    }
+
+    /** Seed bytes sent divided by the file size (1.0 = the CDN sent exactly one copy). */
+    public double seedCopies() {
+        return seedBytes / (double) config.fileBytes();
+    }
+
+    public int scheduleCalls() {
+        return schedule.count();
+    }
+
+    /** Average decisions per second the supernode must make over the run. */
+    public double callsPerSecond() {
+        return endSeconds <= 0 ? 0 : scheduleCalls() / endSeconds;
+    }
+}
