@@ -63,6 +63,15 @@ class SwarmDownloadTest {
                 P2PEngine e = engine(tmp.resolve(name), name, supernodes);
                 engines.add(e);
                 handles.add(e.start(request(url, true)));
+                if (handles.size() == 1) {
+                    // b and c join while a is mid-way: a's pieces are there to share (all three tailing the
+                    // supernode at once would each take the newest piece from it)
+                    DownloadHandle first = handles.get(0);
+                    long deadline = System.nanoTime() + 120_000_000_000L;
+                    while (first.progress().completedBytes() < 40 * MIB && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                }
             }
             long fromPeers = 0;
             for (DownloadHandle h : handles) {
