@@ -59,6 +59,7 @@ public class SupernodeRuntime {
     private volatile PreheatService preheats;
     private final SupernodeMetrics metrics = new SupernodeMetrics();
     private ExecutorService workers;
+    private BackToSource backToSource;
     private ScheduledExecutorService timers;
 
     /** Runs after the settings were validated (the validating observer has the default priority). */
@@ -94,6 +95,7 @@ public class SupernodeRuntime {
                 System::currentTimeMillis, s.originRateLimit());
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
+        backToSource = b2s;
         tasks = new TaskService(store, headers, b2s, self, limits, s.volatileQueryParams(), s.registerTimeout(),
                 metrics, System::currentTimeMillis);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
@@ -162,12 +164,13 @@ public class SupernodeRuntime {
         }
     }
 
+    /** Leaves the cluster first, so fetches cut short here are taken over, not marked failed. */
     private synchronized void stop() {
+        if (backToSource != null) {
+            backToSource.shutdown();
+        }
         if (timers != null) {
             timers.shutdownNow();
-        }
-        if (workers != null) {
-            workers.shutdownNow();
         }
         if (hazelcast != null) {
             try {
@@ -175,6 +178,9 @@ public class SupernodeRuntime {
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "hazelcast shutdown", e);
             }
+        }
+        if (workers != null) {
+            workers.shutdownNow();
         }
     }
 

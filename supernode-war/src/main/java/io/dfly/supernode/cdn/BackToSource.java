@@ -35,6 +35,7 @@ public final class BackToSource {
     private final ExecutorService executor;
     private final LongSupplier clock;
     private final long rateLimitBytesPerSecond;
+    private volatile boolean stopping;
 
     public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
                         SupernodeMetrics metrics, ExecutorService executor, LongSupplier clock,
@@ -74,8 +75,19 @@ public final class BackToSource {
         if (rec == null) {
             return;
         }
-        int startPiece = rec.firstUnpublishedPiece();
+        int startPiece = rec.firstPieceToFetch();
         long startByte = (long) startPiece * rec.pieceSize();
+        if (startPiece > 0 && rec.pieceCount() >= 0 && startPiece >= rec.pieceCount()) {
+            // every piece is published and held by someone: nothing left to fetch
+            long length = rec.contentLength();
+            store.update(taskId, r -> {
+                if (r != null) {
+                    r.originFinished(length, null);
+                }
+                return Result.of(r, null);
+            });
+            return;
+        }
         String url = rec.url();
         OriginClient.OriginResponse resp;
         try {
@@ -157,12 +169,13 @@ public final class BackToSource {
             }
             int p = piece;
             String sourceId = self.sourceId();
-            store.update(taskId, r -> {
-                if (r != null) {
-                    r.piecePublished(sourceId, p, digest);
-                }
-                return Result.of(r, null);
-            });
+            Boolean shared = store.update(taskId, r -> r == null ? Result.of(null, false)
+                    : Result.of(r, r.piecePublished(sourceId, p, digest)));
+            if (!Boolean.TRUE.equals(shared)) {
+                fail(taskId, "origin_changed", "piece " + p + " from the origin differs from the one shared earlier", 502);
+                cdn.delete(taskId);
+                return;
+            }
             piece++;
             pace(started, fetched);
             if (n < pieceSize || (length >= 0 && total >= length)) {
@@ -206,7 +219,18 @@ public final class BackToSource {
         }
     }
 
+    /**
+     * This member is shutting down: a fetch cut short by that must not mark the task FAILED (a
+     * surviving member takes it over).
+     */
+    public void shutdown() {
+        stopping = true;
+    }
+
     private void fail(String taskId, String code, String reason, int httpStatus) {
+        if (stopping) {
+            return;
+        }
         store.update(taskId, r -> {
             if (r != null) {
                 r.fail(code, reason, httpStatus);

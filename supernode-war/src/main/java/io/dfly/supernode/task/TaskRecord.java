@@ -108,13 +108,21 @@ public final class TaskRecord implements Serializable {
         }
     }
 
-    /** A piece landed on a member's CDN copy; it is shareable at once. */
-    public void piecePublished(String sourceId, int piece, String digest) {
+    /**
+     * A piece landed on a member's CDN copy; it is shareable at once. Returns false (and shares
+     * nothing) when an earlier fetch published a different digest: the origin's content changed.
+     */
+    public boolean piecePublished(String sourceId, int piece, String digest) {
         if (swarm == null) {
-            return;
+            return false;
+        }
+        String known = swarm.digest(piece);
+        if (known != null && !known.equals(digest)) {
+            return false;
         }
         swarm.publishDigest(piece, digest);
         swarm.addPiece(sourceId, piece);
+        return true;
     }
 
     /** The seeder read the whole body (the length is now certain). */
@@ -137,13 +145,16 @@ public final class TaskRecord implements Serializable {
         failHttpStatus = httpStatus;
     }
 
-    /** Index of the first piece whose digest is not yet known (where a take-over resumes). */
-    public int firstUnpublishedPiece() {
+    /**
+     * Where an origin fetch (re)starts: the first piece that is not yet published or that no member
+     * still in the swarm holds (a take-over after a member died resumes here with a Range request).
+     */
+    public int firstPieceToFetch() {
         if (swarm == null) {
             return 0;
         }
         int n = 0;
-        while (swarm.digest(n) != null) {
+        while (n < swarm.digestSlots() && swarm.digest(n) != null && swarm.holderCount(n) > 0) {
             n++;
         }
         return n;

@@ -1,0 +1,94 @@
+package io.dfly.supernode.task;
+
+import io.dfly.core.piece.PieceSizeRule;
+import io.dfly.core.protocol.TaskStatus;
+import io.dfly.scheduler.RarestFirstScheduler;
+import io.dfly.scheduler.SchedulerLimits;
+import org.junit.jupiter.api.Test;
+
+import java.util.BitSet;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TaskRecordTest {
+    private static final String ID = "e".repeat(64);
+    private final RarestFirstScheduler scheduler = new RarestFirstScheduler(SchedulerLimits.defaults(), new Random(1));
+
+    private TaskRecord running(long length) {
+        TaskRecord r = new TaskRecord(ID, "http://o/f", "http://o/f", null, "member-a", 0);
+        r.originAnswered(length, "member-a", "supernode:a:1", "http://a:1", 0);
+        return r;
+    }
+
+    @Test
+    void pieceSizeFollowsTheRule() {
+        assertEquals(4 * PieceSizeRule.MIB, running(100L * PieceSizeRule.MIB).pieceSize());
+        TaskRecord gib = running(1L << 30);
+        assertEquals(12 * PieceSizeRule.MIB, gib.pieceSize());
+        assertEquals(86, gib.pieceCount());
+        assertEquals(15 * PieceSizeRule.MIB, running(10L << 30).pieceSize());
+        assertEquals(4 * PieceSizeRule.MIB, running(-1).pieceSize());
+        assertEquals(-1, running(-1).pieceCount());
+    }
+
+    @Test
+    void piecesAreShareableAsSoonAsTheyLand() {
+        TaskRecord r = running(10L * PieceSizeRule.MIB);
+        r.swarm().join("peer", "http://peer", false, 0);
+        assertEquals("WAIT", r.pull("peer", new BitSet(), 4, scheduler, 60_000, 0).action());
+        assertTrue(r.piecePublished("supernode:a:1", 0, "sha256:p0"));
+        TaskRecord.PullOutcome out = r.pull("peer", new BitSet(), 4, scheduler, 60_000, 0);
+        assertEquals("ASSIGNED", out.action());
+        assertEquals(1, out.pieces().size());
+        assertEquals("http://a:1/peer/tasks/" + ID + "/pieces/0", out.pieces().get(0).sourceUrl());
+        assertEquals(TaskStatus.RUNNING, r.status());
+    }
+
+    @Test
+    void aDifferentDigestForAPublishedPieceIsRefused() {
+        TaskRecord r = running(10L * PieceSizeRule.MIB);
+        assertTrue(r.piecePublished("supernode:a:1", 0, "sha256:p0"));
+        assertFalse(r.piecePublished("supernode:b:1", 0, "sha256:other"));
+    }
+
+    @Test
+    void whenTheSeedingMemberDiesOneSurvivorTakesOverAtTheFirstPieceNobodyHolds() {
+        TaskRecord r = running(12L * PieceSizeRule.MIB); // 3 pieces
+        r.piecePublished("supernode:a:1", 0, "sha256:p0");
+        r.piecePublished("supernode:a:1", 1, "sha256:p1");
+        r.swarm().join("peer", "http://peer", false, 0);
+        r.swarm().addPiece("peer", 0);
+        assertTrue(r.memberGone("member-a", "member-b", 1));
+        assertFalse(r.memberGone("member-a", "member-c", 1), "only one survivor takes over");
+        assertEquals("member-b", r.seederMember());
+        // piece 0 is still on the peer; piece 1 was only on the dead member
+        assertEquals(1, r.firstPieceToFetch());
+    }
+
+    @Test
+    void unknownPeersMustRegisterAndFailedTasksSayWhy() {
+        TaskRecord r = running(10L * PieceSizeRule.MIB);
+        assertEquals("UNKNOWN_PEER", r.pull("stranger", new BitSet(), 4, scheduler, 60_000, 0).action());
+        r.fail("origin_error", "boom", 502);
+        TaskRecord.PullOutcome out = r.pull("stranger", new BitSet(), 4, scheduler, 60_000, 0);
+        assertEquals("FAILED", out.action());
+        assertEquals("boom", out.reason());
+    }
+
+    @Test
+    void aTaskWithADownloadingPeerIsActive() {
+        TaskRecord r = running(4L * PieceSizeRule.MIB);
+        r.piecePublished("supernode:a:1", 0, "sha256:p0");
+        r.originFinished(4L * PieceSizeRule.MIB, "sha256:f");
+        assertEquals(TaskStatus.SUCCESS, r.status());
+        assertFalse(r.isActive(0, 30_000));
+        r.swarm().join("peer", "http://peer", false, 1000);
+        assertTrue(r.isActive(2000, 30_000));
+        assertFalse(r.isActive(100_000, 30_000), "a silent peer no longer keeps it active");
+        r.swarm().addPiece("peer", 0);
+        assertFalse(r.isActive(2000, 30_000), "a peer that has everything is not downloading");
+    }
+}

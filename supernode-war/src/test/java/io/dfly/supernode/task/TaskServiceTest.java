@@ -1,0 +1,194 @@
+package io.dfly.supernode.task;
+
+import com.sun.net.httpserver.HttpServer;
+import io.dfly.core.piece.Digests;
+import io.dfly.core.protocol.PieceSet;
+import io.dfly.core.protocol.PullAction;
+import io.dfly.core.protocol.PullRequest;
+import io.dfly.core.protocol.PullResponse;
+import io.dfly.core.protocol.RegisterRequest;
+import io.dfly.core.protocol.RegisterResponse;
+import io.dfly.core.protocol.TaskStatus;
+import io.dfly.core.task.TaskIds;
+import io.dfly.scheduler.SchedulerLimits;
+import io.dfly.supernode.cdn.BackToSource;
+import io.dfly.supernode.cdn.CdnStore;
+import io.dfly.supernode.cdn.OriginClient;
+import io.dfly.supernode.metrics.SupernodeMetrics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The task service in one JVM: a real HTTP origin, a local task store, the real CDN and back-to-source. */
+class TaskServiceTest {
+    private static final byte[] CONTENT = new byte[9 * 1024 * 1024 + 17];
+    private final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
+    private final Map<String, String> lastAuth = new ConcurrentHashMap<>();
+    private HttpServer origin;
+    private ExecutorService executor;
+    private LocalTaskStore store;
+    private CdnStore cdn;
+    private TaskService service;
+    @TempDir
+    Path dataDir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        new Random(3).nextBytes(CONTENT);
+        origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        origin.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            gets.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            if (auth != null) {
+                lastAuth.put(path, auth);
+            }
+            int status = switch (path) {
+                case "/file.bin" -> 200;
+                case "/denied.bin" -> 403;
+                case "/login.bin" -> 401;
+                case "/broken.bin" -> 500;
+                default -> 404;
+            };
+            if (status != 200) {
+                ex.sendResponseHeaders(status, -1);
+            } else {
+                ex.sendResponseHeaders(200, CONTENT.length);
+                ex.getResponseBody().write(CONTENT);
+            }
+            ex.close();
+        });
+        origin.start();
+        executor = Executors.newCachedThreadPool();
+        store = new LocalTaskStore();
+        cdn = new CdnStore(dataDir, System::currentTimeMillis);
+        SeedIdentity self = SeedIdentity.of("member-1", "127.0.0.1", 8002);
+        LocalOriginHeaders headers = new LocalOriginHeaders();
+        BackToSource b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2)), self,
+                new SupernodeMetrics(), executor, System::currentTimeMillis, 0);
+        service = new TaskService(store, headers, b2s, self, SchedulerLimits.defaults(),
+                List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30), new SupernodeMetrics(),
+                System::currentTimeMillis);
+    }
+
+    @AfterEach
+    void tearDown() {
+        origin.stop(0);
+        executor.shutdownNow();
+    }
+
+    private String url(String path) {
+        return "http://127.0.0.1:" + origin.getAddress().getPort() + path;
+    }
+
+    private RegisterResponse register(String url, String digest, String peer) {
+        return service.register(new RegisterRequest(url, Map.of("Authorization", "Bearer s3cret"), digest, null, peer,
+                "http://127.0.0.1:65001"));
+    }
+
+    private TaskRecord awaitDone(String taskId) throws InterruptedException {
+        while (true) {
+            TaskRecord r = store.get(taskId).orElseThrow();
+            if (r.status() == TaskStatus.SUCCESS || r.status() == TaskStatus.FAILED) {
+                return r;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void taskIdIgnoresVolatileParamsAndTheOriginIsFetchedOnce() throws Exception {
+        RegisterResponse one = register(url("/file.bin?Signature=a&Expires=1&token=x&v=2"), null, "p1");
+        RegisterResponse two = register(url("/file.bin?v=2&Signature=b&Expires=9"), null, "p2");
+        assertEquals(one.taskId(), two.taskId());
+        assertEquals(TaskIds.derive(url("/file.bin?v=2"), null, null, List.of()), one.taskId());
+        assertNotEquals(one.taskId(), register(url("/file.bin?v=3"), null, "p3").taskId());
+        assertEquals(CONTENT.length, one.contentLength());
+        assertEquals(4 * 1024 * 1024, one.pieceSize());
+        assertEquals("supernode:127.0.0.1:8002", one.supernodeId());
+        TaskRecord done = awaitDone(one.taskId());
+        assertEquals(TaskStatus.SUCCESS, done.status());
+        assertEquals(Digests.sha256(CONTENT), done.fileDigest());
+        assertEquals(2, gets.get("/file.bin").get(), "one fetch per distinct task (v=2 and v=3)");
+        assertEquals("Bearer s3cret", lastAuth.get("/file.bin"), "the registering peer's headers reach the origin");
+    }
+
+    @Test
+    void aKnownDigestNamesTheTaskAndIsChecked() throws Exception {
+        String digest = Digests.sha256(CONTENT);
+        RegisterResponse r = register(url("/file.bin"), digest, "p1");
+        assertEquals(TaskIds.derive("http://elsewhere/x", digest, null, List.of()), r.taskId());
+        assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status());
+
+        String wrong = "sha256:" + "0".repeat(64);
+        RegisterResponse bad = register(url("/file.bin"), wrong, "p1");
+        TaskRecord failed = awaitDone(bad.taskId());
+        assertEquals(TaskStatus.FAILED, failed.status());
+        assertEquals("digest_mismatch", failed.failCode());
+        assertFalse(cdn.holds(bad.taskId()));
+        assertFalse(Files.exists(dataDir.resolve("tasks").resolve(bad.taskId())), "data of a mismatching task is deleted");
+        PullResponse pull = service.pull(bad.taskId(), new PullRequest("p1", "", 4));
+        assertEquals(PullAction.FAILED, pull.action());
+        assertTrue(pull.reason().contains("does not match"), pull.reason());
+    }
+
+    @Test
+    void originErrorsMapToApiErrors() {
+        assertEquals(404, assertThrows(ApiException.class, () -> register(url("/missing.bin"), null, "p")).status());
+        assertEquals(403, assertThrows(ApiException.class, () -> register(url("/denied.bin"), null, "p")).status());
+        assertEquals(401, assertThrows(ApiException.class, () -> register(url("/login.bin"), null, "p")).status());
+        assertEquals(502, assertThrows(ApiException.class, () -> register(url("/broken.bin"), null, "p")).status());
+        assertEquals(502, assertThrows(ApiException.class, () -> register("http://127.0.0.1:1/x", null, "p")).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> register("ftp://h/x", null, "p")).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> register(url("/file.bin"), "md5:abc", "p")).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> register(url("/file.bin"), null, " ")).status());
+        // a failed task is retried by the next registration
+        int before = gets.get("/missing.bin").get();
+        assertThrows(ApiException.class, () -> register(url("/missing.bin"), null, "p"));
+        assertEquals(before + 1, gets.get("/missing.bin").get());
+    }
+
+    @Test
+    void aPeerGetsEveryPieceThenDone() throws Exception {
+        RegisterResponse r = register(url("/file.bin"), null, "p1");
+        awaitDone(r.taskId());
+        BitSet have = new BitSet();
+        while (true) {
+            PullResponse pull = service.pull(r.taskId(), new PullRequest("p1", PieceSet.encode(have), 4));
+            if (pull.action() == PullAction.DONE) {
+                break;
+            }
+            assertEquals(PullAction.ASSIGNED, pull.action());
+            pull.pieces().forEach(a -> {
+                assertTrue(cdn.piece(r.taskId(), a.pieceNum()).isPresent());
+                have.set(a.pieceNum());
+                service.report(r.taskId(), new io.dfly.core.protocol.PieceReport("p1", a.pieceNum(), a.sourcePeerId(), true, null));
+            });
+        }
+        assertEquals(3, have.cardinality());
+        service.leave(r.taskId(), "p1");
+        assertEquals(0, service.view(r.taskId()).peers());
+        assertThrows(ApiException.class, () -> service.pull("z".repeat(64), new PullRequest("p1", "", 4)));
+    }
+}
