@@ -59,6 +59,9 @@ final class OrderedPieceStream extends InputStream {
             }
             int count = download.pieceCount();
             StoredTask stored = download.stored();
+            if (stored != null && stored.isRemoved()) {
+                throw new IOException("task " + stored.taskId() + " was removed from the local cache while being read");
+            }
             if (count >= 0 && nextPiece >= count) {
                 if (download.succeeded()) {
                     return false;

@@ -120,6 +120,11 @@ public final class StoredTask {
         return len < 0 ? -1 : PieceSizeRule.pieceCount(len, pieceSize);
     }
 
+    /** Whether the task was deleted (GC, failure): its pieces are gone. */
+    public synchronized boolean isRemoved() {
+        return closed;
+    }
+
     public synchronized boolean has(int n) {
         return have.get(n);
     }

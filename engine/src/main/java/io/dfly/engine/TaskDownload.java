@@ -202,6 +202,10 @@ final class TaskDownload {
                 pr = engine.supernodes.pull(supernode, remoteTaskId,
                         new PullRequest(engine.config.peerId(), PieceSet.encode(stored.haveCopy()), free));
                 pullErrors = 0;
+            } catch (DownloadException e) {
+                // e.g. the supernode restarted and forgot the task
+                drainInflight();
+                return backToSource(e.getMessage(), e.getMessage() + " — check the supernode's log; downloading from origin");
             } catch (IOException e) {
                 if (++pullErrors < 3) {
                     Thread.sleep(300);

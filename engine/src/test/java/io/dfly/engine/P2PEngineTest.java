@@ -304,6 +304,39 @@ class P2PEngineTest {
     }
 
     @Test
+    void aStreamOfAnEvictedTaskFailsInsteadOfHanging() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadHandle h = a.start(request(true));
+        DownloadResult r = await(h);
+        try (InputStream in = h.openStream()) {
+            in.readNBytes(10);
+            a.store().delete(r.taskId());
+            assertThrows(IOException.class, in::readAllBytes);
+        }
+    }
+
+    @Test
+    void gcPoliciesEvictIdleCompletedTasks() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        io.dfly.spi.GcPolicy evictAll = new io.dfly.spi.GcPolicy() {
+            @Override
+            public String name() {
+                return "all";
+            }
+
+            @Override
+            public List<io.dfly.spi.CachedTask> selectEvictions(List<io.dfly.spi.CachedTask> cached, io.dfly.spi.DiskUsage disk,
+                                                               java.time.Instant now) {
+                return cached;
+            }
+        };
+        assertEquals(List.of(r.taskId()), a.collectGarbage(List.of(evictAll)));
+        assertTrue(a.store().find(r.taskId()).isEmpty());
+        assertFalse(Files.exists(r.file()));
+    }
+
+    @Test
     void uploadServerServesHeldPiecesOnly() throws Exception {
         P2PEngine a = engine("a");
         DownloadResult r = await(a.start(request(true)));
