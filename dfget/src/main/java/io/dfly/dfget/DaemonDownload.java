@@ -30,12 +30,22 @@ final class DaemonDownload {
     private DaemonDownload() {
     }
 
-    /** Whether something listens at the dfdaemon address (a quick TCP probe). */
+    /** Whether a dfdaemon answers at the address (its metrics page, within a second). */
     static boolean available(HostPort dfdaemon) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(dfdaemon.host(), dfdaemon.port()), 300);
-            return true;
         } catch (IOException e) {
+            return false;
+        }
+        try {
+            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
+                    .send(HttpRequest.newBuilder(URI.create(dfdaemon.baseUrl() + "/api/v1/metrics"))
+                            .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && r.body().contains("dfly_engine_");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }
