@@ -28,6 +28,7 @@ public final class TaskSwarm implements Serializable {
     private final Map<String, PeerState> peers = new LinkedHashMap<>();
     private final List<PeerState> byIndex = new ArrayList<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
+    private long lastExpirySweepMillis = Long.MIN_VALUE;
 
     /** An assignment nobody has reported on yet. */
     private record InFlight(int sourceIndex, long assignedAtMillis) implements Serializable {
@@ -232,8 +233,16 @@ public final class TaskSwarm implements Serializable {
         }
     }
 
-    /** Drops assignments older than the timeout (the downloader never reported), freeing their sources. */
+    /**
+     * Drops assignments older than the timeout (the downloader never reported), freeing their
+     * sources. Sweeps at most once per second of swarm time, so calling it on every pull is cheap.
+     */
     public void expireInFlight(long nowMillis, long timeoutMillis) {
+        if (lastExpirySweepMillis != Long.MIN_VALUE && nowMillis >= lastExpirySweepMillis
+                && nowMillis - lastExpirySweepMillis < 1000) {
+            return;
+        }
+        lastExpirySweepMillis = nowMillis;
         Iterator<InFlight> it = inFlight.values().iterator();
         while (it.hasNext()) {
             InFlight f = it.next();
