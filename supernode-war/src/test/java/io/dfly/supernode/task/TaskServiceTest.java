@@ -135,6 +135,25 @@ class TaskServiceTest {
     }
 
     @Test
+    void concurrentFirstRegistrationsFetchTheOriginOnce() throws Exception {
+        List<java.util.concurrent.Future<RegisterResponse>> all = new java.util.ArrayList<>();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        for (int i = 0; i < 8; i++) {
+            String peer = "peer-" + i;
+            all.add(executor.submit(() -> {
+                go.await();
+                return register(url("/file.bin"), null, peer);
+            }));
+        }
+        go.countDown();
+        for (var f : all) {
+            assertEquals(CONTENT.length, f.get().contentLength());
+        }
+        assertEquals(1, gets.get("/file.bin").get());
+        assertEquals(8, service.view(all.get(0).get().taskId()).peers());
+    }
+
+    @Test
     void aKnownDigestNamesTheTaskAndIsChecked() throws Exception {
         String digest = Digests.sha256(CONTENT);
         RegisterResponse r = register(url("/file.bin"), digest, "p1");
