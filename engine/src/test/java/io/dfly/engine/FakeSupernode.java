@@ -54,6 +54,8 @@ final class FakeSupernode implements AutoCloseable {
     volatile int holdPiece = -1;
     final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     volatile Map<String, String> lastRegisterHeaders;
+    /** Set when a piece request carried an Authorization header (origin credentials must never reach sources). */
+    volatile boolean pieceRequestHadAuthorization;
 
     FakeSupernode(byte[] content, int pieceSize) {
         this.content = content;
@@ -118,6 +120,9 @@ final class FakeSupernode implements AutoCloseable {
             } else if (method.equals("POST") && path.endsWith("/heartbeat")) {
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("GET") && path.startsWith("/peer/tasks/")) {
+                if (ex.getRequestHeaders().containsKey("Authorization")) {
+                    pieceRequestHadAuthorization = true;
+                }
                 int n = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
                 if (n == holdPiece) {
                     try {

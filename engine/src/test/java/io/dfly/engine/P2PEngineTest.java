@@ -132,6 +132,7 @@ class P2PEngineTest {
         assertEquals(content.length, r.progress().fromSupernode());
         assertEquals(0, origin.gets.get(), "the origin is the supernode's business");
         assertEquals("Bearer secret", supernode.lastRegisterHeaders.get("Authorization"), "origin headers go to the supernode");
+        assertFalse(supernode.pieceRequestHadAuthorization, "but never to a piece source");
         assertTrue(warnings.isEmpty(), warnings.toString());
     }
 

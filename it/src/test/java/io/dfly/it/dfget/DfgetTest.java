@@ -173,6 +173,13 @@ class DfgetTest {
             assertEquals(1, missing.exit());
             assertEquals(1, missing.errLines().size(), missing.stderr());
             assertFalse(Files.exists(tmp.resolve("nope.bin")));
+            java.net.http.HttpResponse<String> relative = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/downloads"))
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"" + url + "\",\"output\":\"rel/out.bin\"}"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, relative.statusCode(), relative.body());
+            assertTrue(relative.body().contains("absolute"), relative.body());
             String metrics = new String(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/metrics").toURL().openStream()
                     .readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(metrics.contains("dfly_engine_bytes_from_supernode_total " + 10 * MIB), metrics);
