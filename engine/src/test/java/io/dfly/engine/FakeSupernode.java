@@ -48,6 +48,9 @@ final class FakeSupernode implements AutoCloseable {
     final AtomicInteger registrations = new AtomicInteger();
     final List<PieceReport> reports = new ArrayList<>();
     volatile boolean failTask;
+    /** After this many pulls, pulls get their connection dropped (the supernode "dies" for the puller). */
+    volatile int dropPullsAfter = Integer.MAX_VALUE;
+    final AtomicInteger pulls = new AtomicInteger();
     /** Assign the highest missing pieces first (to show streams still read in order). */
     volatile boolean reverseOrder;
     /** When set, serving this piece waits until {@link #release} opens. */
@@ -98,6 +101,9 @@ final class FakeSupernode implements AutoCloseable {
                 String taskId = TaskIds.derive(r.url(), r.digest(), r.identifier(), TaskIds.DEFAULT_VOLATILE_PARAMS);
                 json(ex, 200, new RegisterResponse(taskId, content.length, pieceSize, "RUNNING", id));
             } else if (method.equals("POST") && path.endsWith("/pull")) {
+                if (pulls.incrementAndGet() > dropPullsAfter) {
+                    return; // closes the exchange without an answer
+                }
                 String taskId = path.split("/")[4];
                 PullRequest r = JSON.readValue(ex.getRequestBody(), PullRequest.class);
                 json(ex, 200, pull(taskId, r));

@@ -223,6 +223,23 @@ class P2PEngineTest {
     }
 
     @Test
+    void aSupernodeThatDiesMidDownloadIsReplacedByTheNextOne() throws Exception {
+        supernode.dropPullsAfter = 2;
+        try (FakeSupernode second = new FakeSupernode(content, PIECE)) {
+            P2PEngine a = engine("a", List.of(supernode.hostPort(), second.hostPort()));
+            DownloadHandle h = a.start(request(true));
+            assertArrayEquals(content, readAll(h));
+            DownloadResult r = await(h);
+            assertFalse(r.fellBack());
+            assertEquals(1, second.registrations.get());
+            assertEquals(0, origin.gets.get());
+            assertEquals(1, warnings.size());
+            assertTrue(warnings.get(0).getMessage().startsWith("supernode " + supernode.hostPort() + " stopped answering;"
+                    + " continuing with supernode " + second.hostPort()), warnings.get(0).getMessage());
+        }
+    }
+
+    @Test
     void withoutBackToSourceAnUnreachableSupernodeIsAClearErrorAndNothingIsCached() throws Exception {
         P2PEngine a = engine("a", List.of(new HostPort("127.0.0.1", deadPort())));
         DownloadHandle h = a.start(request(false));
