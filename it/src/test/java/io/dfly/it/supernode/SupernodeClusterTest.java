@@ -37,7 +37,10 @@ class SupernodeClusterTest {
                      "dfly.supernode.cluster.name", "it-cluster")).start();
              DflyNode b = DflyNode.supernode(Map.of("dfly.supernode.cluster.port", String.valueOf(portB),
                      "dfly.supernode.cluster.name", "it-cluster",
-                     "dfly.supernode.cluster.members", "127.0.0.1:" + portA)).start();
+                     "dfly.supernode.cluster.members", "127.0.0.1:" + portA,
+                     // B also collects garbage quickly, so the test can watch the TTL policy evict the finished task
+                     "dfly.supernode.gc.interval", "1s",
+                     "dfly.plugin.ttl.max-idle", "8s")).start();
              TestPeer peer = new TestPeer("cluster-peer", tmp.resolve("out.bin"))) {
             String url = origin.serveRandom("/files/slow.bin", tmp, size);
             origin.throttle(6 * MIB); // slow enough to stop member A mid-download
@@ -73,6 +76,15 @@ class SupernodeClusterTest {
             String task = get(b.baseUrl() + "/api/v1/tasks/" + taskId).body();
             assertTrue(task.contains("\"status\":\"SUCCESS\""), task);
             assertTrue(b.log().contains("taking over back-to-source"), "B logged the take-over");
+
+            // once idle longer than the TTL (and no download is running) B's GC evicts the task
+            while (get(b.baseUrl() + "/api/v1/tasks/" + taskId).statusCode() != 404) {
+                Thread.sleep(200);
+            }
+            assertTrue(b.log().contains("GC (ttl): evicted task " + taskId), "B logged what GC freed");
+            assertTrue(!java.nio.file.Files.exists(b.dataDir().resolve("tasks").resolve(taskId)), "the data is gone");
+            String metrics = get(b.baseUrl() + "/api/v1/metrics").body();
+            assertTrue(SupernodeSwarmTest.metric(metrics, "dfly_supernode_gc_freed_bytes_total") > 0, metrics);
         }
     }
 

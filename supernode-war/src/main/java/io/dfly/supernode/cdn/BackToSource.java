@@ -172,8 +172,8 @@ public final class BackToSource {
             Boolean shared = store.update(taskId, r -> r == null ? Result.of(null, false)
                     : Result.of(r, r.piecePublished(sourceId, p, digest)));
             if (!Boolean.TRUE.equals(shared)) {
-                fail(taskId, "origin_changed", "piece " + p + " from the origin differs from the one shared earlier", 502);
                 cdn.delete(taskId);
+                fail(taskId, "origin_changed", "piece " + p + " from the origin differs from the one shared earlier", 502);
                 return;
             }
             piece++;
@@ -190,8 +190,8 @@ public final class BackToSource {
         if (expectedDigest != null && digest != null && !expectedDigest.equals(digest)) {
             LOG.warning(() -> "task " + taskId + ": digest mismatch, expected " + expectedDigest + " got " + digest
                     + "; data deleted");
-            fail(taskId, "digest_mismatch", "content digest " + digest + " does not match expected " + expectedDigest, 502);
             cdn.delete(taskId);
+            fail(taskId, "digest_mismatch", "content digest " + digest + " does not match expected " + expectedDigest, 502);
             return;
         }
         long finalTotal = total;

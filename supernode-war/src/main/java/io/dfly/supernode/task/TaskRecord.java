@@ -174,7 +174,22 @@ public final class TaskRecord implements Serializable {
             touch(nowMillis);
             return true;
         }
-        return false;
+        return takeOverIfOrphaned(survivor, nowMillis);
+    }
+
+    /**
+     * A finished task whose last CDN copy is gone and some piece of which nobody holds any more must
+     * be fetched again: {@code member} becomes the seeder. Returns whether it must fetch.
+     */
+    public boolean takeOverIfOrphaned(String member, long nowMillis) {
+        if (status != TaskStatus.SUCCESS || !seedSources.isEmpty() || swarm == null
+                || firstPieceToFetch() >= swarm.pieceCount()) {
+            return false;
+        }
+        status = TaskStatus.RUNNING;
+        seederMember = member;
+        touch(nowMillis);
+        return true;
     }
 
     /** A member dropped its CDN copy (GC). Returns true when no member holds a copy any more. */

@@ -112,7 +112,7 @@ public final class TaskService {
                 return Result.of(r, true);
             }
             r.touch(now);
-            return Result.of(r, false);
+            return Result.of(r, r.takeOverIfOrphaned(member, now));
         });
         if (claimed) {
             LOG.info(() -> "task " + taskId + ": new, fetching " + displayUrl + " from the origin");

@@ -69,6 +69,23 @@ class TaskRecordTest {
     }
 
     @Test
+    void aFinishedTaskWhoseOnlyCopyDiedIsFetchedAgainIfAPieceIsLost() {
+        TaskRecord r = running(8L * PieceSizeRule.MIB); // 2 pieces
+        r.piecePublished("supernode:a:1", 0, "sha256:p0");
+        r.piecePublished("supernode:a:1", 1, "sha256:p1");
+        r.originFinished(8L * PieceSizeRule.MIB, "sha256:f");
+        r.swarm().join("peer", "http://peer", false, 0);
+        r.swarm().addPiece("peer", 0);
+        r.swarm().addPiece("peer", 1);
+        assertFalse(r.memberGone("member-a", "member-b", 1), "peers still hold every piece");
+        r.swarm().leave("peer");
+        assertTrue(r.takeOverIfOrphaned("member-b", 2));
+        assertEquals(TaskStatus.RUNNING, r.status());
+        assertEquals(0, r.firstPieceToFetch());
+        assertFalse(r.takeOverIfOrphaned("member-c", 3), "only one member takes over");
+    }
+
+    @Test
     void unknownPeersMustRegisterAndFailedTasksSayWhy() {
         TaskRecord r = running(10L * PieceSizeRule.MIB);
         assertEquals("UNKNOWN_PEER", r.pull("stranger", new BitSet(), 4, scheduler, 60_000, 0).action());
