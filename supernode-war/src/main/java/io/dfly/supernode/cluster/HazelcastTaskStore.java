@@ -1,5 +1,6 @@
 package io.dfly.supernode.cluster;
 
+import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import io.dfly.supernode.task.TaskAction;
@@ -32,6 +33,36 @@ public final class HazelcastTaskStore implements TaskStore {
             entry.setValue(r.record());
             return r.answer();
         }
+    }
+
+    /** Runs a read-only {@link TaskAction} on the owner; nothing is written, no backup is touched. */
+    static final class ReadProcessor<R> implements EntryProcessor<String, TaskRecord, R>, ReadOnly {
+        private static final long serialVersionUID = 1L;
+        private final TaskAction<R> action;
+
+        ReadProcessor(TaskAction<R> action) {
+            this.action = action;
+        }
+
+        @Override
+        public R process(Map.Entry<String, TaskRecord> entry) {
+            return action.apply(entry.getValue()).answer();
+        }
+
+        @Override
+        public EntryProcessor<String, TaskRecord, R> getBackupProcessor() {
+            return null;
+        }
+    }
+
+    @Override
+    public <R> R read(String taskId, TaskAction<R> action) {
+        return map.executeOnKey(taskId, new ReadProcessor<>(action));
+    }
+
+    @Override
+    public <R> Map<String, R> readAll(TaskAction<R> action) {
+        return map.executeOnEntries(new ReadProcessor<>(action));
     }
 
     @Override

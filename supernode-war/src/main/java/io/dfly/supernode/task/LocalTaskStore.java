@@ -30,6 +30,20 @@ public final class LocalTaskStore implements TaskStore {
     }
 
     @Override
+    public synchronized <R> R read(String taskId, TaskAction<R> action) {
+        return action.apply(tasks.get(taskId)).answer();
+    }
+
+    @Override
+    public synchronized <R> Map<String, R> readAll(TaskAction<R> action) {
+        Map<String, R> out = new LinkedHashMap<>();
+        for (Map.Entry<String, TaskRecord> e : tasks.entrySet()) {
+            out.put(e.getKey(), action.apply(e.getValue()).answer());
+        }
+        return out;
+    }
+
+    @Override
     public Optional<TaskRecord> get(String taskId) {
         return Optional.ofNullable(tasks.get(taskId));
     }

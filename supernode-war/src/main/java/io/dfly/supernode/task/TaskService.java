@@ -234,7 +234,7 @@ public final class TaskService {
     public List<TaskView> list() {
         long now = clock.getAsLong();
         long timeout = limits.peerTimeoutMillis();
-        List<TaskView> views = new ArrayList<>(store.updateAll(r -> Result.of(r, r == null ? null : r.view(now, timeout))).values());
+        List<TaskView> views = new ArrayList<>(store.readAll(r -> Result.of(r, r == null ? null : r.view(now, timeout))).values());
         views.removeIf(v -> v == null);
         views.sort(Comparator.comparing(TaskView::taskId));
         return views;
@@ -243,8 +243,12 @@ public final class TaskService {
     public TaskView view(String taskId) {
         requireTaskId(taskId);
         long now = clock.getAsLong();
-        return store.get(taskId).map(r -> r.view(now, limits.peerTimeoutMillis()))
-                .orElseThrow(() -> ApiException.notFound("task_not_found", "no task " + taskId));
+        long timeout = limits.peerTimeoutMillis();
+        TaskView view = store.read(taskId, r -> Result.of(r, r == null ? null : r.view(now, timeout)));
+        if (view == null) {
+            throw ApiException.notFound("task_not_found", "no task " + taskId);
+        }
+        return view;
     }
 
     public Optional<TaskRecord> record(String taskId) {
@@ -286,7 +290,8 @@ public final class TaskService {
     /** Whether a download of the task may be running anywhere in the cluster. */
     public boolean isActive(String taskId) {
         long now = clock.getAsLong();
-        return store.get(taskId).map(r -> r.isActive(now, limits.peerTimeoutMillis())).orElse(false);
+        long timeout = limits.peerTimeoutMillis();
+        return Boolean.TRUE.equals(store.read(taskId, r -> Result.of(r, r != null && r.isActive(now, timeout))));
     }
 
     public int taskCount() {

@@ -13,6 +13,12 @@ public interface TaskStore {
     /** Runs an action on every task; returns the answers by task id. */
     <R> Map<String, R> updateAll(TaskAction<R> action);
 
+    /** Runs a read-only action where the task lives (no backup copy is touched); null record if absent. */
+    <R> R read(String taskId, TaskAction<R> action);
+
+    /** Runs a read-only action on every task; returns the answers by task id. */
+    <R> Map<String, R> readAll(TaskAction<R> action);
+
     Optional<TaskRecord> get(String taskId);
 
     int size();
