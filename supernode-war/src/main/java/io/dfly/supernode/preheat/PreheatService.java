@@ -4,7 +4,6 @@ import io.dfly.core.protocol.TaskStatus;
 import io.dfly.core.task.TaskIds;
 import io.dfly.supernode.cdn.OriginFailure;
 import io.dfly.supernode.task.ApiException;
-import io.dfly.supernode.task.TaskRecord;
 import io.dfly.supernode.task.TaskService;
 
 import java.nio.charset.StandardCharsets;
@@ -117,7 +116,7 @@ public final class PreheatService {
     private void awaitSuccess(String taskId) {
         long deadline = System.nanoTime() + MAX_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            TaskRecord r = tasks.record(taskId).orElseThrow(() -> new ApiException(502, "task_gone", "task " + taskId + " disappeared"));
+            TaskService.Lifecycle r = tasks.lifecycle(taskId).orElseThrow(() -> new ApiException(502, "task_gone", "task " + taskId + " disappeared"));
             if (r.status() == TaskStatus.SUCCESS) {
                 return;
             }

@@ -118,7 +118,7 @@ public final class TaskService {
             LOG.info(() -> "task " + taskId + ": new, fetching " + displayUrl + " from the origin");
             backToSource.start(taskId).join();
         }
-        TaskRecord rec = awaitOriginAnswer(taskId);
+        Lifecycle rec = awaitOriginAnswer(taskId);
         if (rec.status() == TaskStatus.FAILED) {
             throw new ApiException(rec.failHttpStatus() > 0 ? rec.failHttpStatus() : 502,
                     rec.failCode() != null ? rec.failCode() : "origin_error", rec.failReason());
@@ -126,11 +126,18 @@ public final class TaskService {
         return taskId;
     }
 
-    private TaskRecord awaitOriginAnswer(String taskId) {
+    /** The lifecycle fields a waiting registration needs (small: not the whole record). */
+    public record Lifecycle(TaskStatus status, String failCode, String failReason, int failHttpStatus)
+            implements java.io.Serializable {
+    }
+
+    private Lifecycle awaitOriginAnswer(String taskId) {
         long deadline = System.nanoTime() + registerTimeout.toNanos();
         while (true) {
-            TaskRecord rec = store.get(taskId).orElseThrow(
-                    () -> new ApiException(503, "task_gone", "task " + taskId + " was removed while registering"));
+            Lifecycle rec = lifecycle(taskId).orElse(null);
+            if (rec == null) {
+                throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering");
+            }
             if (rec.status() != TaskStatus.WAITING) {
                 return rec;
             }
@@ -251,8 +258,10 @@ public final class TaskService {
         return view;
     }
 
-    public Optional<TaskRecord> record(String taskId) {
-        return store.get(taskId);
+    /** A task's status and failure, if it exists (read where it lives; the record is not copied). */
+    public Optional<Lifecycle> lifecycle(String taskId) {
+        return Optional.ofNullable(store.read(taskId, r -> Result.of(r, r == null ? null
+                : new Lifecycle(r.status(), r.failCode(), r.failReason(), r.failHttpStatus()))));
     }
 
     /**
