@@ -24,14 +24,16 @@ public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
      * @param peers           members in the swarm (seed included)
      * @param downloading     peers still downloading at the snapshot
      * @param inFlight        assignments in flight at the snapshot
-     * @param four            {@code schedule(maxPieces = 4)}
+     * @param four            {@code schedule(maxPieces = 4)}, wall time per call
+     * @param fourCpuMicros   the same calls: thread CPU time per call, µs
      * @param one             {@code schedule(maxPieces = 1)} (the common pull: one piece just landed)
+     * @param oneCpuMicros    the same calls: thread CPU time per call, µs
      * @param expireMicros    one {@code expireInFlight} pass, µs
      * @param serializedBytes the swarm's Java-serialized size
      * @param serializeMillis time to serialize it once, ms
      */
     public record Result(int peers, int pieceCount, int downloading, int inFlight, DecisionStats four,
-                         DecisionStats one, double expireMicros, long serializedBytes, double serializeMillis) {
+                         double fourCpuMicros, DecisionStats one, double oneCpuMicros, double expireMicros, long serializedBytes, double serializeMillis) {
     }
 
     private final int warmupCalls;
@@ -59,15 +61,21 @@ public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
         for (int i = 0; i < warmupCalls; i++) {
             sink += scheduler.schedule(swarm, ids[pick.nextInt(ids.length)], 1 + (i & 3), nowMillis).size();
         }
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         DecisionStats four = new DecisionStats();
         DecisionStats one = new DecisionStats();
-        for (int i = 0; i < measuredCalls; i++) {
-            String id = ids[pick.nextInt(ids.length)];
-            int max = (i & 1) == 0 ? 4 : 1;
-            long t0 = System.nanoTime();
-            sink += scheduler.schedule(swarm, id, max, nowMillis).size();
-            long dt = System.nanoTime() - t0;
-            (max == 4 ? four : one).add(dt);
+        double[] cpuMicros = new double[2];
+        for (int round = 0; round < 2; round++) {
+            int max = round == 0 ? 4 : 1;
+            DecisionStats stats = round == 0 ? four : one;
+            long c0 = cpu.getCurrentThreadCpuTime();
+            for (int i = 0; i < measuredCalls / 2; i++) {
+                String id = ids[pick.nextInt(ids.length)];
+                long t0 = System.nanoTime();
+                sink += scheduler.schedule(swarm, id, max, nowMillis).size();
+                stats.add(System.nanoTime() - t0);
+            }
+            cpuMicros[round] = (cpu.getCurrentThreadCpuTime() - c0) / 1000.0 / (measuredCalls / 2);
         }
         int rounds = 200;
         for (int i = 0; i < rounds; i++) {
@@ -94,8 +102,8 @@ public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
         if (sink == 42) {
             System.out.print("");
         }
-        result = new Result(swarm.peers().size(), swarm.pieceCount(), ids.length, swarm.inFlightCount(), four, one,
-                expireMicros, size, serializeMillis);
+        result = new Result(swarm.peers().size(), swarm.pieceCount(), ids.length, swarm.inFlightCount(), four,
+                cpuMicros[0], one, cpuMicros[1], expireMicros, size, serializeMillis);
     }
 
     private static final class CountingStream extends OutputStream {

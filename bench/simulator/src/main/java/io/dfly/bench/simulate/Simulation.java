@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Discrete-event simulation of one task: the supernode's CDN copy (node 0, holding the whole file) and
@@ -34,6 +35,16 @@ public final class Simulation {
         void atHalfway(TaskSwarm swarm, List<String> downloadingPeers, SchedulerLimits limits, long nowMillis);
     }
 
+    /**
+     * Makes the policy under test. The default is the supernode's {@link RarestFirstScheduler}; a
+     * what-if policy may also read how many copies of each piece are in flight right now.
+     */
+    public interface SchedulerFactory {
+        PieceScheduler create(SchedulerLimits limits, Random random, IntUnaryOperator copiesInFlight);
+    }
+
+    public static final SchedulerFactory REAL_POLICY = (limits, random, inFlight) -> new RarestFirstScheduler(limits, random);
+
     private static final int ARRIVE = 0;
     private static final int PULL = 1;
     private static final int DONE = 2;
@@ -55,6 +66,19 @@ public final class Simulation {
 
     private final DecisionStats scheduleStats = new DecisionStats();
     private final DecisionStats pullStats = new DecisionStats();
+    private final java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+    private long scheduleCpuNanos;
+    private long waitCpuNanos;
+    /** Start time of each live transfer (by model id), and the sums for the utilisation figures. */
+    private double[] transferStart = new double[1024];
+    private double transferSeconds;
+    /** Per piece: peers holding it, and transfers of it in flight (the sim's own bookkeeping). */
+    private final int[] peerCopies;
+    private final int[] copiesInFlight;
+    private int piecesInSwarm;
+    private double fullCopyAt = -1;
+    private long seedPiecesUnique;
+    private long seedPiecesDuplicate;
     private int[] callsPerSecond = new int[64];
     private long emptyDecisions;
     private long seedBytes;
@@ -66,6 +90,10 @@ public final class Simulation {
     private boolean probed;
 
     public Simulation(SimulationConfig config, HalfwayProbe probe) {
+        this(config, probe, REAL_POLICY);
+    }
+
+    public Simulation(SimulationConfig config, HalfwayProbe probe, SchedulerFactory policy) {
         if (config.peers() < 1) {
             throw new IllegalArgumentException("at least one peer");
         }
@@ -75,6 +103,8 @@ public final class Simulation {
         this.pieceSize = PieceSizeRule.pieceSize(config.fileBytes());
         this.pieceCount = PieceSizeRule.pieceCount(config.fileBytes(), pieceSize);
         this.totalBytes = config.fileBytes() * config.peers();
+        this.peerCopies = new int[pieceCount];
+        this.copiesInFlight = new int[pieceCount];
         this.swarm = new TaskSwarm("sim", pieceSize);
         swarm.setContentLength(config.fileBytes());
         swarm.join(SEED_ID, "http://cdn", true, 0);
@@ -83,7 +113,7 @@ public final class Simulation {
             swarm.addPiece(SEED_ID, n);
         }
         nodeById.put(SEED_ID, 0);
-        this.scheduler = new RarestFirstScheduler(config.limits(), new Random(random.nextLong()));
+        this.scheduler = policy.create(config.limits(), new Random(random.nextLong()), piece -> copiesInFlight[piece]);
         int n = config.peers();
         double[] up = new double[n + 1];
         double[] down = new double[n + 1];
@@ -161,8 +191,9 @@ public final class Simulation {
         }
         return new SimulationResult(config, pieceSize, pieceCount,
                 LowerBound.seconds(config.fileBytes(), config.seedUpload(), up, down), times, now,
-                seedBytes, peerBytes, scheduleStats, pullStats, emptyDecisions, peak, expired, maxSeedUploads, events,
-                (System.nanoTime() - wallStart) / 1e9);
+                seedBytes, peerBytes, scheduleStats, scheduleCpuNanos / 1000.0 / Math.max(1, scheduleStats.count()),
+                waitCpuNanos / 1000.0 / Math.max(1, emptyDecisions), transferSeconds, pullStats, emptyDecisions, peak, expired, maxSeedUploads, seedPiecesUnique, seedPiecesDuplicate,
+                fullCopyAt, events, (System.nanoTime() - wallStart) / 1e9);
     }
 
     private void arrive(SimulatedPeer p, double now) {
@@ -183,9 +214,15 @@ public final class Simulation {
         long t0 = System.nanoTime();
         swarm.touch(p.id, ms);
         swarm.setPieces(p.id, p.have);
+        long c1 = cpu.getCurrentThreadCpuTime();
         long t1 = System.nanoTime();
         List<Assignment> decided = scheduler.schedule(swarm, p.id, free, ms);
         long t2 = System.nanoTime();
+        long spent = cpu.getCurrentThreadCpuTime() - c1;
+        scheduleCpuNanos += spent;
+        if (decided.isEmpty()) {
+            waitCpuNanos += spent;
+        }
         for (Assignment a : decided) {
             swarm.recordAssignment(p.id, a, ms);
         }
@@ -201,7 +238,19 @@ public final class Simulation {
         for (Assignment a : decided) {
             int source = nodeById.get(a.sourcePeerId());
             long length = PieceSizeRule.pieceLength(config.fileBytes(), pieceSize, a.pieceNum());
-            bandwidth.start(source, p.node, a.pieceNum(), length, now);
+            if (source == 0) {
+                if (peerCopies[a.pieceNum()] + copiesInFlight[a.pieceNum()] == 0) {
+                    seedPiecesUnique++;
+                } else {
+                    seedPiecesDuplicate++;
+                }
+            }
+            copiesInFlight[a.pieceNum()]++;
+            int id = bandwidth.start(source, p.node, a.pieceNum(), length, now);
+            if (id >= transferStart.length) {
+                transferStart = Arrays.copyOf(transferStart, Math.max(id + 1, transferStart.length * 2));
+            }
+            transferStart[id] = now;
             p.inFlight++;
         }
         maxSeedUploads = Math.max(maxSeedUploads, bandwidth.uploads(0));
@@ -211,6 +260,7 @@ public final class Simulation {
     }
 
     private void landed(int transfer, double now) {
+        transferSeconds += now - transferStart[transfer];
         bandwidth.finish(transfer, now);
         int source = bandwidth.source(transfer);
         SimulatedPeer p = peers[bandwidth.destination(transfer) - 1];
@@ -219,6 +269,10 @@ public final class Simulation {
         String sourceId = source == 0 ? SEED_ID : peers[source - 1].id;
         p.inFlight--;
         p.have.set(piece);
+        copiesInFlight[piece]--;
+        if (peerCopies[piece]++ == 0 && ++piecesInSwarm == pieceCount) {
+            fullCopyAt = now;
+        }
         if (source == 0) {
             seedBytes += length;
             p.bytesFromSeed += length;

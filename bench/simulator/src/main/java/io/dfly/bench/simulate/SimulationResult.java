@@ -11,17 +11,27 @@ import java.util.Arrays;
  * @param seedBytes        bytes the supernode's CDN copy uploaded
  * @param peerBytes        bytes peers uploaded to each other
  * @param schedule         wall time of each {@code schedule()} call
+ * @param scheduleCpuMicros mean thread CPU time of one {@code schedule()} call, µs (immune to the
+ *                         machine's load, unlike the wall-clock samples)
+ * @param waitCpuMicros    the same for the calls that found nothing (answered WAIT)
+ * @param transferSeconds  summed duration of all piece transfers
  * @param pull             wall time of each whole pull (touch + setPieces + schedule + recordAssignment)
  * @param emptyDecisions   pulls answered WAIT (no assignment)
  * @param peakCallsPerSecond most {@code schedule()} calls in one simulated second
  * @param expiredAssignments in-flight assignments dropped by the 60 s timeout (should be 0)
  * @param maxSeedUploads   most pieces the CDN copy uploaded at once
+ * @param seedPiecesUnique    pieces the CDN copy sent that no peer had or was fetching
+ * @param seedPiecesDuplicate pieces the CDN copy sent that a peer already had or was already fetching
+ * @param fullCopyAt       when the peers together first held every piece (the seed's job is done)
  * @param wallSeconds      how long the simulation took to run
  */
 public record SimulationResult(SimulationConfig config, int pieceSize, int pieceCount, double lowerBound,
                                double[] downloadSeconds, double endSeconds, long seedBytes, long peerBytes,
-                               DecisionStats schedule, DecisionStats pull, long emptyDecisions, int peakCallsPerSecond,
-                               long expiredAssignments, int maxSeedUploads, long events, double wallSeconds) {
+                               DecisionStats schedule, double scheduleCpuMicros, double waitCpuMicros,
+                               double transferSeconds, DecisionStats pull,
+                               long emptyDecisions, int peakCallsPerSecond, long expiredAssignments, int maxSeedUploads,
+                               long seedPiecesUnique, long seedPiecesDuplicate, double fullCopyAt, long events,
+                               double wallSeconds) {
 
     /** Nearest-rank percentile of the peers' download times. */
     public double percentile(double p) {
@@ -38,6 +48,16 @@ public record SimulationResult(SimulationConfig config, int pieceSize, int piece
     /** Seed bytes sent divided by the file size (1.0 = the CDN sent exactly one copy). */
     public double seedCopies() {
         return seedBytes / (double) config.fileBytes();
+    }
+
+    /** Pieces a peer had in flight on average while it was downloading (at most piece-parallelism). */
+    public double meanDownloadsInFlight() {
+        return transferSeconds / Arrays.stream(downloadSeconds).sum();
+    }
+
+    /** Average rate of one piece transfer, MB/s (10^6 B). */
+    public double meanTransferMBps() {
+        return (seedBytes + peerBytes) / transferSeconds / SimulationConfig.MB;
     }
 
     public int scheduleCalls() {
