@@ -165,6 +165,18 @@ public final class TaskSwarm implements Serializable {
         }
     }
 
+    /**
+     * Adds what a peer says it holds (its pull's {@code have}) to what is known; only pieces with a
+     * known digest count. Never removes: a pull may race with the peer's own success reports.
+     */
+    public void addPieces(String id, BitSet have) {
+        for (int n = have.nextSetBit(0); n >= 0 && n < digests.size(); n = have.nextSetBit(n + 1)) {
+            if (digests.get(n) != null) {
+                addPiece(id, n);
+            }
+        }
+    }
+
     /** The member leaves: it is no longer a source, and its pending assignments are dropped. */
     public void leave(String id) {
         PeerState p = peers.get(id);

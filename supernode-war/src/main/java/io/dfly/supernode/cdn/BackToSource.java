@@ -146,7 +146,8 @@ public final class BackToSource {
         long fetched = 0;
         while (true) {
             int n = in.readNBytes(buf, 0, pieceSize);
-            if (n == 0 && !(piece == 0 && total == 0 && length == 0)) {
+            if (n == 0 && piece > 0) {
+                // only an empty file has an empty (first and only) piece
                 break;
             }
             if (whole != null) {

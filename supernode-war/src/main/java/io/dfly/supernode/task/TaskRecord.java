@@ -235,7 +235,7 @@ public final class TaskRecord implements Serializable {
         } else {
             swarm.touch(peerId, nowMillis);
         }
-        swarm.setPieces(peerId, have);
+        swarm.addPieces(peerId, have);
         int count = swarm.pieceCount();
         if (count >= 0 && me.pieceCount() >= count) {
             return outcome("DONE", List.of(), 0);

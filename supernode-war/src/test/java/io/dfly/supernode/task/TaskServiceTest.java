@@ -66,12 +66,15 @@ class TaskServiceTest {
             }
             int status = switch (path) {
                 case "/file.bin" -> 200;
+                case "/empty.bin" -> 204;
                 case "/denied.bin" -> 403;
                 case "/login.bin" -> 401;
                 case "/broken.bin" -> 500;
                 default -> 404;
             };
-            if (status != 200) {
+            if (status == 204) {
+                ex.sendResponseHeaders(200, -1); // an empty file
+            } else if (status != 200) {
                 ex.sendResponseHeaders(status, -1);
             } else {
                 ex.sendResponseHeaders(200, CONTENT.length);
@@ -170,6 +173,19 @@ class TaskServiceTest {
         PullResponse pull = service.pull(bad.taskId(), new PullRequest("p1", "", 4));
         assertEquals(PullAction.FAILED, pull.action());
         assertTrue(pull.reason().contains("does not match"), pull.reason());
+    }
+
+    @Test
+    void anEmptyFileIsOneEmptyPiece() throws Exception {
+        RegisterResponse r = register(url("/empty.bin"), null, "p1");
+        assertEquals(0, r.contentLength());
+        TaskRecord done = awaitDone(r.taskId());
+        assertEquals(TaskStatus.SUCCESS, done.status());
+        assertEquals(1, done.pieceCount());
+        PullResponse pull = service.pull(r.taskId(), new PullRequest("p1", "", 4));
+        assertEquals(PullAction.ASSIGNED, pull.action());
+        assertEquals(0, pull.pieces().get(0).length());
+        assertEquals(Digests.sha256(new byte[0]), pull.pieces().get(0).digest());
     }
 
     @Test
