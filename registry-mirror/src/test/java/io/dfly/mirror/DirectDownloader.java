@@ -1,0 +1,80 @@
+package io.dfly.mirror;
+
+import io.dfly.core.download.DownloadException;
+import io.dfly.core.download.DownloadHandle;
+import io.dfly.core.download.DownloadProgress;
+import io.dfly.core.download.DownloadRequest;
+import io.dfly.core.download.DownloadResult;
+import io.dfly.core.download.Downloader;
+import io.dfly.core.piece.Digests;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** Test stand-in for the P2P engine: downloads straight from the URL and verifies the digest like the engine does. */
+final class DirectDownloader implements Downloader {
+    final List<DownloadRequest> requests = new ArrayList<>();
+    volatile boolean failToStart;
+    volatile long failAfterBytes = -1;
+
+    @Override
+    public DownloadHandle start(DownloadRequest request) throws DownloadException {
+        requests.add(request);
+        if (failToStart) {
+            throw new DownloadException(DownloadException.Kind.NO_SOURCE, "no supernode (test)");
+        }
+        return new DownloadHandle() {
+            public String taskId() { return "t"; }
+            public long contentLength() { return -1; }
+            public CompletableFuture<DownloadResult> completion() { return new CompletableFuture<>(); }
+            public DownloadProgress progress() { return new DownloadProgress(0, -1, 0, 0, 0); }
+            public void cancel() { }
+
+            public InputStream openStream() {
+                try {
+                    HttpURLConnection c = (HttpURLConnection) new URL(request.url()).openConnection();
+                    request.headers().forEach(c::setRequestProperty);
+                    if (c.getResponseCode() != 200) {
+                        throw new IOException("origin " + c.getResponseCode());
+                    }
+                    MessageDigest md = Digests.newSha256();
+                    return new FilterInputStream(c.getInputStream()) {
+                        long n;
+
+                        @Override
+                        public int read(byte[] b, int off, int len) throws IOException {
+                            if (failAfterBytes >= 0 && n >= failAfterBytes) {
+                                throw new IOException("peer vanished (test)");
+                            }
+                            int max = failAfterBytes >= 0 ? (int) Math.min(len, failAfterBytes - n) : len;
+                            int r = super.read(b, off, Math.max(1, max));
+                            if (r < 0) {
+                                if (!Digests.format(md).equals(request.digest())) {
+                                    throw new IOException("digest mismatch (test engine)");
+                                }
+                                return -1;
+                            }
+                            md.update(b, off, r);
+                            n += r;
+                            return r;
+                        }
+
+                        @Override
+                        public int read() {
+                            throw new UnsupportedOperationException();
+                        }
+                    };
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+}
