@@ -29,6 +29,7 @@ class DfgetTest {
     @TempDir
     static Path tmp;
     private static DflyNode supernode;
+    private static DflyNode dfdaemon;
     private static OriginServer origin;
 
     /** What a dfget run left behind. */
@@ -41,11 +42,17 @@ class DfgetTest {
     @BeforeAll
     static void start() {
         origin = new OriginServer();
-        supernode = DflyNode.supernode(Map.of()).start();
+        supernode = DflyNode.supernode(Map.of());
+        dfdaemon = DflyNode.dfdaemon(Map.of("dfly.dfdaemon.supernodes", supernode.hostPort()));
+        supernode.start();
+        dfdaemon.start();
     }
 
     @AfterAll
     static void stop() {
+        if (dfdaemon != null) {
+            dfdaemon.stop();
+        }
         if (supernode != null) {
             supernode.stop();
         }
@@ -163,26 +170,24 @@ class DfgetTest {
     void usesARunningDfdaemonWhichWritesTheFile() throws Exception {
         String url = origin.serveRandom("/dfget/daemon.bin", tmp, 10 * MIB);
         Path file = tmp.resolve("daemon-copy.bin");
-        try (DflyNode dfdaemon = DflyNode.dfdaemon(Map.of("dfly.dfdaemon.supernodes", supernode.hostPort())).start()) {
-            Run r = dfget("--dfdaemon", dfdaemon.hostPort(), "-u", url, "-o", file.toString());
-            assertEquals(0, r.exit(), r.stderr() + "\n" + dfdaemon.tail(40));
-            assertArrayEquals(Files.readAllBytes(tmp.resolve("_dfget_daemon.bin")), Files.readAllBytes(file));
-            assertTrue(r.stdout().startsWith("dfget: downloaded " + file), r.stdout());
-            Run missing = dfget("--dfdaemon", dfdaemon.hostPort(), "-u", origin.url("/dfget/nope.bin"), "-o",
-                    tmp.resolve("nope.bin").toString());
-            assertEquals(1, missing.exit());
-            assertEquals(1, missing.errLines().size(), missing.stderr());
-            assertFalse(Files.exists(tmp.resolve("nope.bin")));
-            java.net.http.HttpResponse<String> relative = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/downloads"))
-                            .header("Content-Type", "application/json")
-                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"" + url + "\",\"output\":\"rel/out.bin\"}"))
-                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertEquals(400, relative.statusCode(), relative.body());
-            assertTrue(relative.body().contains("absolute"), relative.body());
-            String metrics = new String(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/metrics").toURL().openStream()
-                    .readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(metrics.contains("dfly_engine_bytes_from_supernode_total " + 10 * MIB), metrics);
-        }
+        Run r = dfget("--dfdaemon", dfdaemon.hostPort(), "-u", url, "-o", file.toString());
+        assertEquals(0, r.exit(), r.stderr() + "\n" + dfdaemon.tail(40));
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("_dfget_daemon.bin")), Files.readAllBytes(file));
+        assertTrue(r.stdout().startsWith("dfget: downloaded " + file), r.stdout());
+        Run missing = dfget("--dfdaemon", dfdaemon.hostPort(), "-u", origin.url("/dfget/nope.bin"), "-o",
+                tmp.resolve("nope.bin").toString());
+        assertEquals(1, missing.exit());
+        assertEquals(1, missing.errLines().size(), missing.stderr());
+        assertFalse(Files.exists(tmp.resolve("nope.bin")));
+        java.net.http.HttpResponse<String> relative = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/downloads"))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"" + url + "\",\"output\":\"rel/out.bin\"}"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, relative.statusCode(), relative.body());
+        assertTrue(relative.body().contains("absolute"), relative.body());
+        String metrics = new String(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/metrics").toURL().openStream()
+                .readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(metrics.contains("dfly_engine_bytes_from_supernode_total " + 10 * MIB), metrics);
     }
 }

@@ -64,10 +64,13 @@ class PeerFailureTest {
         String url = origin.serveRandom("/files/kill.bin", tmp, size);
         String want = sha256(tmp.resolve("_files_kill.bin"));
         origin.throttle(40 * MIB);
-        try (DflyNode supernode = DflyNode.supernode(Map.of()).start()) {
+        DflyNode supernode = DflyNode.supernode(Map.of());
+        DflyNode victim = DflyNode.dfdaemon(Map.of("dfly.dfdaemon.supernodes", supernode.hostPort()));
+        try (supernode; victim) {
+            supernode.start();
+            victim.start();
             List<HostPort> supernodes = List.of(EngineFixture.hostPort(supernode.hostPort()));
-            try (DflyNode victim = DflyNode.dfdaemon(Map.of("dfly.dfdaemon.supernodes", supernode.hostPort())).start();
-                 P2PEngine b = engine(tmp.resolve("b"), "peer-b", supernodes);
+            try (P2PEngine b = engine(tmp.resolve("b"), "peer-b", supernodes);
                  P2PEngine c = engine(tmp.resolve("c"), "peer-c", supernodes)) {
                 // the victim (a real dfdaemon) downloads through its API; watch its progress lines
                 AtomicLong victimBytes = new AtomicLong();
