@@ -1,0 +1,149 @@
+package io.dfly.plugin.auth.dockerconfig;
+
+import io.dfly.spi.AuthProvider;
+import io.dfly.spi.AuthProviderFactory;
+import io.dfly.spi.Credentials;
+import io.dfly.spi.InvalidPluginSettingException;
+import io.dfly.spi.Plugin;
+import io.dfly.spi.PluginSettings;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * Credentials from a Docker {@code config.json} ({@code docker login} writes it): the {@code auths} map,
+ * each entry with a base64 {@code auth} ("user:secret") or {@code username}/{@code password}. Keys may be
+ * hosts or URLs ({@code https://index.docker.io/v1/}). The file is re-read when it changes.
+ * <p>Setting {@code dfly.plugin.docker-config.path} (default {@code $DOCKER_CONFIG/config.json}, else
+ * {@code ~/.docker/config.json}).
+ */
+public final class DockerConfigAuthPlugin implements Plugin, AuthProviderFactory {
+    public static final String NAME = "docker-config";
+    private static final Logger LOG = Logger.getLogger(DockerConfigAuthPlugin.class.getName());
+
+    @Override
+    public List<AuthProviderFactory> authProviderFactories() {
+        return List.of(this);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    static String normalizeHost(String key) {
+        String h = key.trim().toLowerCase(Locale.ROOT);
+        int scheme = h.indexOf("://");
+        if (scheme >= 0) {
+            h = h.substring(scheme + 3);
+        }
+        int slash = h.indexOf('/');
+        if (slash >= 0) {
+            h = h.substring(0, slash);
+        }
+        if (h.endsWith(":443")) {
+            h = h.substring(0, h.length() - 4);
+        }
+        return switch (h) {
+            case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> "docker.io";
+            default -> h;
+        };
+    }
+
+    static Path defaultPath() {
+        String dockerConfig = System.getenv("DOCKER_CONFIG");
+        if (dockerConfig != null && !dockerConfig.isBlank()) {
+            return Path.of(dockerConfig, "config.json");
+        }
+        return Path.of(System.getProperty("user.home"), ".docker", "config.json");
+    }
+
+    /** Parses the {@code auths} of a config.json. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Credentials> parse(String json) {
+        Map<String, Credentials> out = new HashMap<>();
+        Object root = Json.parse(json);
+        if (!(root instanceof Map<?, ?> m) || !(m.get("auths") instanceof Map<?, ?> auths)) {
+            return out;
+        }
+        for (Map.Entry<?, ?> e : auths.entrySet()) {
+            if (!(e.getValue() instanceof Map<?, ?> entry)) {
+                continue;
+            }
+            Map<String, Object> a = (Map<String, Object>) entry;
+            Credentials c = null;
+            if (a.get("auth") instanceof String auth && !auth.isEmpty()) {
+                String dec;
+                try {
+                    dec = new String(Base64.getDecoder().decode(auth.trim()), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException bad) {
+                    continue;
+                }
+                int colon = dec.indexOf(':');
+                if (colon > 0) {
+                    c = new Credentials(dec.substring(0, colon), dec.substring(colon + 1));
+                }
+            } else if (a.get("username") instanceof String u && a.get("password") instanceof String p) {
+                c = new Credentials(u, p);
+            }
+            if (c != null) {
+                out.put(normalizeHost((String) e.getKey()), c);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public AuthProvider create(PluginSettings settings) {
+        Path path = settings.get("path").map(p -> p.startsWith("~/") ? Path.of(System.getProperty("user.home"), p.substring(2))
+                : Path.of(p)).orElseGet(DockerConfigAuthPlugin::defaultPath);
+        if (settings.get("path").isPresent() && !Files.isReadable(path)) {
+            throw new InvalidPluginSettingException("dfly.plugin.docker-config.path: cannot read " + path);
+        }
+        return new AuthProvider() {
+            private FileTime loadedAt;
+            private Map<String, Credentials> auths = Map.of();
+
+            @Override
+            public String name() {
+                return NAME;
+            }
+
+            private synchronized Map<String, Credentials> current() {
+                try {
+                    FileTime t = Files.getLastModifiedTime(path);
+                    if (!t.equals(loadedAt)) {
+                        auths = parse(Files.readString(path, StandardCharsets.UTF_8));
+                        loadedAt = t;
+                    }
+                } catch (IOException | IllegalArgumentException e) {
+                    LOG.warning("docker-config auth: cannot read " + path + " (" + e.getClass().getSimpleName()
+                            + "); no credentials from it");
+                    auths = Map.of();
+                    loadedAt = null;
+                }
+                return auths;
+            }
+
+            @Override
+            public Optional<Credentials> credentialsFor(String registryHost) {
+                return Optional.ofNullable(current().get(normalizeHost(registryHost)));
+            }
+
+            @Override
+            public String toString() {
+                return "docker config " + path;
+            }
+        };
+    }
+}
