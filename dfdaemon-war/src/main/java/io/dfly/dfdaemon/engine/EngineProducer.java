@@ -1,5 +1,6 @@
 package io.dfly.dfdaemon.engine;
 
+import io.dfly.core.config.InvalidSettingException;
 import io.dfly.core.download.Downloader;
 import io.dfly.core.plugin.MapPluginSettings;
 import io.dfly.core.plugin.PluginCatalog;
@@ -9,6 +10,8 @@ import io.dfly.engine.EngineConfig;
 import io.dfly.engine.P2PEngine;
 import io.dfly.spi.GcPolicy;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
+import jakarta.interceptor.Interceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.context.Initialized;
@@ -92,9 +95,16 @@ public class EngineProducer {
         return engine();
     }
 
-    /** Starts the engine with the application, so completed tasks are served at once after a restart. */
-    void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
-        engine();
+    /**
+     * Starts the engine with the application, so completed tasks are served at once after a restart. Runs
+     * after the settings validation ({@link MicroProfileSettings}), which reports a bad setting and stops.
+     */
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) @Initialized(ApplicationScoped.class) Object ignored) {
+        try {
+            engine();
+        } catch (InvalidSettingException e) {
+            LOG.log(Level.FINE, "engine not started: bad setting (reported by the settings check)", e);
+        }
     }
 
     @PreDestroy
