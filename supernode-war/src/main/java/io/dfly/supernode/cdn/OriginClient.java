@@ -17,11 +17,13 @@ public final class OriginClient {
     private static final Set<String> RESTRICTED = Set.of("host", "content-length", "connection", "upgrade", "expect",
             "transfer-encoding", "range", "keep-alive", "te", "trailer", "proxy-connection");
 
+    private static final int MAX_REDIRECTS = 5;
     private final HttpClient http;
 
     public OriginClient(Duration connectTimeout) {
+        // redirects are followed here, not by the client, so credentials never follow a redirect to another host
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** An open origin response: its status, length (-1 unknown) and body. */
@@ -34,12 +36,42 @@ public final class OriginClient {
      */
     public OriginResponse open(String url, Map<String, String> headers, long fromByte, String accept)
             throws OriginFailure {
-        HttpRequest.Builder b;
+        URI target;
         try {
-            b = HttpRequest.newBuilder(URI.create(url)).GET();
+            target = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw new OriginFailure(400, "bad_request", "not a valid URL: " + url);
+            throw new OriginFailure(400, "bad_request", "not a valid URL: " + stripQuery(url));
         }
+        String originalHost = target.getHost();
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            boolean sameHost = originalHost != null && originalHost.equalsIgnoreCase(target.getHost());
+            HttpResponse<InputStream> r = send(target, sameHost ? headers : withoutCredentials(headers), fromByte, accept);
+            int status = r.statusCode();
+            if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+                String location = r.headers().firstValue("Location").orElse(null);
+                close(r.body());
+                if (location == null) {
+                    throw new OriginFailure(502, "origin_error", "origin redirected without a Location for " + stripQuery(url));
+                }
+                target = target.resolve(location);
+                continue;
+            }
+            if (status != 200 && status != 206) {
+                close(r.body());
+                throw OriginFailure.fromStatus(status, stripQuery(url));
+            }
+            long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (status == 206) {
+                length = r.headers().firstValue("Content-Range").map(OriginClient::totalFromContentRange).orElse(-1L);
+            }
+            return new OriginResponse(status, length, r.body(), r.headers().firstValue("Content-Type").orElse(null));
+        }
+        throw new OriginFailure(502, "origin_error", "too many redirects for " + stripQuery(url));
+    }
+
+    private HttpResponse<InputStream> send(URI target, Map<String, String> headers, long fromByte, String accept)
+            throws OriginFailure {
+        HttpRequest.Builder b = HttpRequest.newBuilder(target).GET();
         if (headers != null) {
             headers.forEach((k, v) -> {
                 if (k != null && v != null && !RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) {
@@ -53,30 +85,40 @@ public final class OriginClient {
         if (accept != null) {
             b.setHeader("Accept", accept);
         }
-        HttpResponse<InputStream> r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new OriginFailure(502, "origin_unreachable", "cannot reach origin " + URI.create(url).getHost()
+            throw new OriginFailure(502, "origin_unreachable", "cannot reach origin " + target.getHost()
                     + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OriginFailure(502, "origin_unreachable", "interrupted");
+        } catch (IllegalArgumentException e) {
+            throw new OriginFailure(400, "bad_request", "not a usable URL: " + target.getScheme() + "://" + target.getHost());
         }
-        int status = r.statusCode();
-        if (status != 200 && status != 206) {
-            try {
-                r.body().close();
-            } catch (IOException ignored) {
-                // nothing to do
+    }
+
+    /** Headers for another host: without Authorization and cookies (a redirect to a CDN or object store). */
+    static Map<String, String> withoutCredentials(Map<String, String> headers) {
+        if (headers == null) {
+            return Map.of();
+        }
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        headers.forEach((k, v) -> {
+            String lower = k == null ? "" : k.toLowerCase(Locale.ROOT);
+            if (!lower.equals("authorization") && !lower.equals("cookie") && !lower.equals("proxy-authorization")) {
+                out.put(k, v);
             }
-            throw OriginFailure.fromStatus(status, stripQuery(url));
+        });
+        return out;
+    }
+
+    private static void close(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // nothing to do
         }
-        long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-        if (status == 206) {
-            length = r.headers().firstValue("Content-Range").map(OriginClient::totalFromContentRange).orElse(-1L);
-        }
-        return new OriginResponse(status, length, r.body(), r.headers().firstValue("Content-Type").orElse(null));
     }
 
     /** {@code bytes 0-9/100} → 100; -1 when the total is unknown. */
