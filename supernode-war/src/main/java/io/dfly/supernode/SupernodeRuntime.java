@@ -96,7 +96,8 @@ public class SupernodeRuntime {
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
         backToSource = b2s;
-        tasks = new TaskService(store, headers, b2s, self, limits, s.volatileQueryParams(), s.registerTimeout(),
+        tasks = new TaskService(store, headers, b2s, self, limits, s.peerDownloadLimit(), s.volatileQueryParams(),
+                s.registerTimeout(),
                 metrics, System::currentTimeMillis);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
                 new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());

@@ -39,19 +39,21 @@ public final class TaskService {
     private final BackToSource backToSource;
     private final SeedIdentity self;
     private final SchedulerLimits limits;
+    private final int peerDownloadLimit;
     private final List<String> volatileParams;
     private final Duration registerTimeout;
     private final SupernodeMetrics metrics;
     private final LongSupplier clock;
 
     public TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
-                       SchedulerLimits limits, List<String> volatileParams, Duration registerTimeout,
-                       SupernodeMetrics metrics, LongSupplier clock) {
+                       SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
+                       Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock) {
         this.store = store;
         this.headers = headers;
         this.backToSource = backToSource;
         this.self = self;
         this.limits = limits;
+        this.peerDownloadLimit = peerDownloadLimit;
         this.volatileParams = List.copyOf(volatileParams);
         this.registerTimeout = registerTimeout;
         this.metrics = metrics;
@@ -165,7 +167,8 @@ public final class TaskService {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        int max = Math.max(0, Math.min(req.maxPieces(), 64));
+        // a peer fetches at most peer-download-limit pieces at once, whatever it asks for
+        int max = Math.max(0, Math.min(req.maxPieces(), peerDownloadLimit));
         long now = clock.getAsLong();
         SchedulerLimits lim = limits;
         TaskRecord.PullOutcome out = store.update(taskId, r -> {

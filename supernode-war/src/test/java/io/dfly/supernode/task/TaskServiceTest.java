@@ -90,7 +90,7 @@ class TaskServiceTest {
         LocalOriginHeaders headers = new LocalOriginHeaders();
         BackToSource b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2)), self,
                 new SupernodeMetrics(), executor, System::currentTimeMillis, 0);
-        service = new TaskService(store, headers, b2s, self, SchedulerLimits.defaults(),
+        service = new TaskService(store, headers, b2s, self, SchedulerLimits.defaults(), 2,
                 List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30), new SupernodeMetrics(),
                 System::currentTimeMillis);
     }
@@ -215,6 +215,7 @@ class TaskServiceTest {
                 break;
             }
             assertEquals(PullAction.ASSIGNED, pull.action());
+            assertTrue(pull.pieces().size() <= 2, "peer-download-limit caps the assignments");
             pull.pieces().forEach(a -> {
                 assertTrue(cdn.piece(r.taskId(), a.pieceNum()).isPresent());
                 have.set(a.pieceNum());
