@@ -26,6 +26,7 @@ public final class RegistryServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private TokenServer tokens;
+    private String tokenPath = "/token";
     private Process process;
 
     /** One access-log line. */
@@ -40,6 +41,12 @@ public final class RegistryServer implements AutoCloseable {
         this.auth = auth;
         this.dir = dir;
         this.port = FreePorts.pick();
+    }
+
+    /** Token mode: serve tokens at this path (Harbor: {@code /service/token}). */
+    public RegistryServer tokenPath(String path) {
+        this.tokenPath = path;
+        return this;
     }
 
     public static boolean available() {
@@ -65,7 +72,7 @@ public final class RegistryServer implements AutoCloseable {
             yml.append("auth:\n  htpasswd: {realm: basic-realm, path: ").append(dir.resolve("htpasswd")).append("}\n");
         } else if (auth == Auth.TOKEN) {
             tokens = new TokenServer(dir.resolve("token"), "dfly-test-issuer", "dfly-test-registry",
-                    Map.of(USER, PASSWORD)).start();
+                    Map.of(USER, PASSWORD)).path(tokenPath).start();
             yml.append("auth:\n  token:\n    realm: ").append(tokens.realm())
                     .append("\n    service: ").append(tokens.service())
                     .append("\n    issuer: ").append(tokens.issuer())

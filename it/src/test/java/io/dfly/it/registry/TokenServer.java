@@ -43,12 +43,19 @@ public final class TokenServer implements AutoCloseable {
     private String kid;
     private HttpServer server;
     private int port;
+    private String path = "/token";
 
     public TokenServer(Path dir, String issuer, String service, Map<String, String> users) {
         this.dir = dir;
         this.issuer = issuer;
         this.service = service;
         this.users = Map.copyOf(users);
+    }
+
+    /** Serves tokens at another path (Harbor's is {@code /service/token}); call before {@link #start()}. */
+    public TokenServer path(String path) {
+        this.path = path;
+        return this;
     }
 
     public TokenServer start() throws Exception {
@@ -64,7 +71,7 @@ public final class TokenServer implements AutoCloseable {
         port = FreePorts.pick();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(Executors.newFixedThreadPool(4));
-        server.createContext("/token", this::handle);
+        server.createContext(path, this::handle);
         server.start();
         return this;
     }
@@ -75,7 +82,7 @@ public final class TokenServer implements AutoCloseable {
     }
 
     public String realm() {
-        return "http://127.0.0.1:" + port + "/token";
+        return "http://127.0.0.1:" + port + path;
     }
 
     public String issuer() {

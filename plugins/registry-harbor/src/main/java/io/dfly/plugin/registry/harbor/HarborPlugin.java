@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
  *   <li>{@code dfly.plugin.harbor.pin-token-realm} (true) — Harbor's token service is {@code /service/token}
  *       on Harbor itself; its challenges name Harbor's external URL, which may not be reachable from the
  *       node, so the realm is pinned to the endpoint dfly reaches Harbor at.</li>
+ *   <li>{@code dfly.plugin.harbor.token-realm} — an explicit token service URL (wins over the above).</li>
  * </ul>
  */
 public final class HarborPlugin implements Plugin, RegistryBackendFactory {
@@ -60,6 +61,7 @@ public final class HarborPlugin implements Plugin, RegistryBackendFactory {
         String host = endpoint.getRawAuthority().toLowerCase(Locale.ROOT);
         Set<String> proxyProjects = list(settings, "proxy-projects");
         boolean pin = Boolean.parseBoolean(settings.get("pin-token-realm", "true"));
+        URI explicitRealm = settings.get("token-realm").map(URI::create).orElse(null);
         return new RegistryBackend() {
             @Override
             public String pluginName() {
@@ -88,6 +90,9 @@ public final class HarborPlugin implements Plugin, RegistryBackendFactory {
 
             @Override
             public URI tokenRealm(URI challengedRealm) {
+                if (explicitRealm != null) {
+                    return explicitRealm;
+                }
                 if (pin && TOKEN_PATH.equals(challengedRealm.getPath())) {
                     return URI.create(endpoint + TOKEN_PATH);
                 }

@@ -54,5 +54,8 @@ class HarborPluginTest {
                 settings(Map.of("pin-token-realm", "false")));
         assertEquals(URI.create("https://harbor.public.example/service/token"),
                 unpinned.tokenRealm(URI.create("https://harbor.public.example/service/token")));
+        RegistryBackend explicit = new HarborPlugin().create("http://10.0.0.5:8443",
+                settings(Map.of("token-realm", "http://10.0.0.6/service/token")));
+        assertEquals(URI.create("http://10.0.0.6/service/token"), explicit.tokenRealm(URI.create("https://x/service/token")));
     }
 }
