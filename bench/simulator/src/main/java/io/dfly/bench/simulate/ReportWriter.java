@@ -80,7 +80,7 @@ final class ReportWriter {
                 + "core's worth of decisions, whatever K is.\n\n");
         for (SimulationResult r : results) {
             double capacity = 1e6 / Math.max(1e-9, r.scheduleCpuMicros());
-            double pullCapacity = 1e6 / Math.max(1e-9, r.scheduleCpuMicros() + r.pull().meanMicros() - r.schedule().meanMicros());
+            double pullCapacity = 1e6 / Math.max(1e-9, r.pullCpuMicros());
             b.append(ResultTable.f("- %s, N = %,d: peak %,d decisions/s vs %,.0f/s on one core (schedule only; %,.0f/s "
                             + "with the whole pull) → one task uses %.0f%% of a core at peak%s%n",
                     ResultTable.size(r.config().fileBytes()), r.config().peers(), r.peakCallsPerSecond(), capacity,

@@ -30,7 +30,7 @@ final class ResultTable {
     static String load(List<SimulationResult> runs) {
         StringBuilder b = new StringBuilder();
         b.append("| file | N | schedule() calls | calls / (N·pieces) | WAIT answers | CPU µs/decision | CPU µs/WAIT | wall µs mean | wall p50 | wall p99 "
-                + "| wall µs/pull | needed avg /s | needed peak /s | one core /s (1/CPU µs) | peak / core | sim wall (s) |\n");
+                + "| CPU µs/pull | needed avg /s | needed peak /s | one core /s (1/CPU µs) | peak / core | sim wall (s) |\n");
         b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (SimulationResult r : runs) {
             double mean = r.scheduleCpuMicros();
@@ -40,7 +40,7 @@ final class ResultTable {
                     r.scheduleCalls() / ((double) r.config().peers() * r.pieceCount()), r.emptyDecisions(), mean,
                     r.waitCpuMicros(),
                     r.schedule().meanMicros(), r.schedule().percentileMicros(50), r.schedule().percentileMicros(99),
-                    r.pull().meanMicros(),
+                    r.pullCpuMicros(),
                     r.callsPerSecond(), r.peakCallsPerSecond(), capacity,
                     capacity <= 0 ? 0 : r.peakCallsPerSecond() / capacity, r.wallSeconds()));
         }
@@ -58,10 +58,20 @@ final class ResultTable {
                     m.downloading(), m.inFlight(), max, s.count(), cpu, s.meanMicros(), s.percentileMicros(50),
                     s.percentileMicros(99), 1e6 / cpu));
         }
-        b.append(f("%nOn the same swarm: one `TaskSwarm.expireInFlight` pass (the supernode's `TaskRecord.pull` runs one on "
-                + "every pull) takes **%.0f µs** over %,d in-flight assignments; Java-serializing the whole `TaskSwarm` "
+        b.append(f("%nOn the same swarm: one full `TaskSwarm.expireInFlight` sweep (it sweeps at most once a second) takes "
+                + "**%.0f µs** over %,d in-flight assignments; Java-serializing the whole `TaskSwarm` "
                 + "takes **%.1f ms** and **%,d bytes**.%n", m.expireMicros(), m.inFlight(), m.serializeMillis(),
                 m.serializedBytes()));
+        StringBuilder loads = new StringBuilder();
+        int peers = 0;
+        for (int n : m.uploadLoad()) {
+            peers += n;
+        }
+        for (int i = 0; i < m.uploadLoad().length; i++) {
+            loads.append(i == 0 ? "" : ", ").append(f("%d: %.1f%%", i, 100.0 * m.uploadLoad()[i] / Math.max(1, peers)));
+        }
+        b.append(f("Peers by pieces they were uploading at that moment: %s; a peer held %.1f of %d pieces on average.%n",
+                loads, m.meanPiecesHeld(), m.pieceCount()));
         return b.toString();
     }
 

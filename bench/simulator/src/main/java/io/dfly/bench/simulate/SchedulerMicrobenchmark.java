@@ -17,7 +17,8 @@ import java.util.Random;
  * {@code schedule()} is pure, and this uses its own scheduler and random source, so the simulation
  * it is called from is not disturbed. Also times the other per-pull work the supernode does on the
  * same swarm: {@code expireInFlight} (the supernode's {@code TaskRecord.pull} runs it on every pull)
- * and Java serialization of the whole swarm (what a copy of the task record costs).
+ * and Java serialization of the whole swarm (what a copy of the task record costs), and counts how
+ * busy the peers' uploads are.
  */
 public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
     /**
@@ -28,12 +29,15 @@ public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
      * @param fourCpuMicros   the same calls: thread CPU time per call, µs
      * @param one             {@code schedule(maxPieces = 1)} (the common pull: one piece just landed)
      * @param oneCpuMicros    the same calls: thread CPU time per call, µs
-     * @param expireMicros    one {@code expireInFlight} pass, µs
+     * @param expireMicros    one full {@code expireInFlight} sweep, µs
      * @param serializedBytes the swarm's Java-serialized size
      * @param serializeMillis time to serialize it once, ms
+     * @param uploadLoad      peers by pieces they were uploading at the snapshot (index 0 .. upload limit)
+     * @param meanPiecesHeld  pieces a peer held on average at the snapshot
      */
     public record Result(int peers, int pieceCount, int downloading, int inFlight, DecisionStats four,
-                         double fourCpuMicros, DecisionStats one, double oneCpuMicros, double expireMicros, long serializedBytes, double serializeMillis) {
+                         double fourCpuMicros, DecisionStats one, double oneCpuMicros, double expireMicros, long serializedBytes, double serializeMillis, int[] uploadLoad,
+                         double meanPiecesHeld) {
     }
 
     private final int warmupCalls;
@@ -77,15 +81,28 @@ public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
             }
             cpuMicros[round] = (cpu.getCurrentThreadCpuTime() - c0) / 1000.0 / (measuredCalls / 2);
         }
+        // a full sweep: expireInFlight sweeps at most once a second, so step the clock; an endless timeout
+        // keeps every assignment (a pure scan); the run's next pull sweeps once more and carries on
         int rounds = 200;
+        long never = Long.MAX_VALUE / 4;
         for (int i = 0; i < rounds; i++) {
-            swarm.expireInFlight(nowMillis, limits.inFlightTimeoutMillis()); // nothing is 60 s old: a pure scan
+            swarm.expireInFlight(nowMillis + 1_001L * (i + 1), never);
         }
         long e0 = System.nanoTime();
         for (int i = 0; i < rounds; i++) {
-            swarm.expireInFlight(nowMillis, limits.inFlightTimeoutMillis());
+            swarm.expireInFlight(nowMillis + 1_001L * (rounds + i + 1), never);
         }
         double expireMicros = (System.nanoTime() - e0) / 1000.0 / rounds;
+        int[] uploadLoad = new int[limits.peerUploadLimit() + 1];
+        long held = 0;
+        int members = 0;
+        for (io.dfly.scheduler.PeerState p : swarm.peers()) {
+            if (!p.isSupernode()) {
+                uploadLoad[Math.min(p.uploading(), uploadLoad.length - 1)]++;
+                held += p.pieceCount();
+                members++;
+            }
+        }
         long size = 0;
         double serializeMillis = 0;
         for (int i = 0; i < 5; i++) {
@@ -103,7 +120,8 @@ public final class SchedulerMicrobenchmark implements Simulation.HalfwayProbe {
             System.out.print("");
         }
         result = new Result(swarm.peers().size(), swarm.pieceCount(), ids.length, swarm.inFlightCount(), four,
-                cpuMicros[0], one, cpuMicros[1], expireMicros, size, serializeMillis);
+                cpuMicros[0], one, cpuMicros[1], expireMicros, size, serializeMillis, uploadLoad,
+                members == 0 ? 0 : (double) held / members);
     }
 
     private static final class CountingStream extends OutputStream {

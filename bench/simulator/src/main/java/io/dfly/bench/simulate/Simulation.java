@@ -19,13 +19,13 @@ import java.util.function.IntUnaryOperator;
  * N peers, scheduled by the real {@link RarestFirstScheduler} over a real {@link TaskSwarm}, driven
  * the way the supernode and dfdaemon drive them:
  * <ul>
- *   <li>a peer pulls with its free slots (parallelism − in flight): the supernode replaces the peer's
- *       pieces ({@code setPieces}), calls {@code schedule}, records each assignment;</li>
+ *   <li>a peer pulls with its free slots (parallelism − in flight): the supernode adds the peer's
+ *       pieces ({@code addPieces}), sweeps expired assignments ({@code expireInFlight}, which itself runs
+ *       at most once a second), calls {@code schedule}, records each assignment;</li>
  *   <li>ASSIGNED with slots still free: the engine pulls again at once; WAIT: it pulls again after
  *       {@code pollMillis} or as soon as one of its own pieces lands, whichever is first;</li>
  *   <li>a landed piece is reported (success) and makes the peer a source at once, then the peer pulls;</li>
- *   <li>heartbeats every {@code heartbeatMillis}; in-flight expiry once per simulated second (the
- *       supernode runs it on every pull — see {@link SchedulerMicrobenchmark} for what that costs).</li>
+ *   <li>heartbeats every {@code heartbeatMillis} keep every peer a live source.</li>
  * </ul>
  * Zero network latency: a pull, a report and a piece request take no time, only bytes do.
  */
@@ -49,7 +49,6 @@ public final class Simulation {
     private static final int PULL = 1;
     private static final int DONE = 2;
     private static final int HEARTBEAT = 3;
-    private static final int EXPIRE = 4;
     private static final String SEED_ID = "supernode-cdn";
 
     private final SimulationConfig config;
@@ -65,10 +64,10 @@ public final class Simulation {
     private final long totalBytes;
 
     private final DecisionStats scheduleStats = new DecisionStats();
-    private final DecisionStats pullStats = new DecisionStats();
     private final java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
     private long scheduleCpuNanos;
     private long waitCpuNanos;
+    private long pullCpuNanos;
     /** Start time of each live transfer (by model id), and the sums for the utilisation figures. */
     private double[] transferStart = new double[1024];
     private double transferSeconds;
@@ -131,7 +130,6 @@ public final class Simulation {
         }
         bandwidth = new FluidBandwidthModel(up, down, (t, v, at) -> queue.push(at, DONE, t, v));
         queue.push(config.heartbeatMillis() / 1000.0, HEARTBEAT, 0, 0);
-        queue.push(1.0, EXPIRE, 0, 0);
     }
 
     public SimulationResult run() {
@@ -164,12 +162,6 @@ public final class Simulation {
                     }
                     queue.push(now + config.heartbeatMillis() / 1000.0, HEARTBEAT, 0, 0);
                 }
-                case EXPIRE -> {
-                    int before = swarm.inFlightCount();
-                    swarm.expireInFlight(millis(now), config.limits().inFlightTimeoutMillis());
-                    expired += before - swarm.inFlightCount();
-                    queue.push(now + 1.0, EXPIRE, 0, 0);
-                }
                 default -> throw new IllegalStateException("event kind " + queue.kind());
             }
         }
@@ -192,7 +184,8 @@ public final class Simulation {
         return new SimulationResult(config, pieceSize, pieceCount,
                 LowerBound.seconds(config.fileBytes(), config.seedUpload(), up, down), times, now,
                 seedBytes, peerBytes, scheduleStats, scheduleCpuNanos / 1000.0 / Math.max(1, scheduleStats.count()),
-                waitCpuNanos / 1000.0 / Math.max(1, emptyDecisions), transferSeconds, pullStats, emptyDecisions, peak, expired, maxSeedUploads, seedPiecesUnique, seedPiecesDuplicate,
+                waitCpuNanos / 1000.0 / Math.max(1, emptyDecisions), transferSeconds,
+                pullCpuNanos / 1000.0 / Math.max(1, scheduleStats.count()), emptyDecisions, peak, expired, maxSeedUploads, seedPiecesUnique, seedPiecesDuplicate,
                 fullCopyAt, events, (System.nanoTime() - wallStart) / 1e9);
     }
 
@@ -211,24 +204,27 @@ public final class Simulation {
             return; // the engine waits for one of its pieces to land
         }
         long ms = millis(now);
-        long t0 = System.nanoTime();
+        long c0 = cpu.getCurrentThreadCpuTime();
         swarm.touch(p.id, ms);
-        swarm.setPieces(p.id, p.have);
+        swarm.addPieces(p.id, p.have);
+        int before = swarm.inFlightCount();
+        swarm.expireInFlight(ms, config.limits().inFlightTimeoutMillis());
+        expired += before - swarm.inFlightCount();
         long c1 = cpu.getCurrentThreadCpuTime();
         long t1 = System.nanoTime();
         List<Assignment> decided = scheduler.schedule(swarm, p.id, free, ms);
         long t2 = System.nanoTime();
-        long spent = cpu.getCurrentThreadCpuTime() - c1;
+        long c2 = cpu.getCurrentThreadCpuTime();
+        for (Assignment a : decided) {
+            swarm.recordAssignment(p.id, a, ms);
+        }
+        pullCpuNanos += cpu.getCurrentThreadCpuTime() - c0;
+        long spent = c2 - c1;
         scheduleCpuNanos += spent;
         if (decided.isEmpty()) {
             waitCpuNanos += spent;
         }
-        for (Assignment a : decided) {
-            swarm.recordAssignment(p.id, a, ms);
-        }
-        long t3 = System.nanoTime();
         scheduleStats.add(t2 - t1);
-        pullStats.add(t3 - t0);
         countCall(now);
         if (decided.isEmpty()) {
             emptyDecisions++;

@@ -15,7 +15,8 @@ import java.util.Arrays;
  *                         machine's load, unlike the wall-clock samples)
  * @param waitCpuMicros    the same for the calls that found nothing (answered WAIT)
  * @param transferSeconds  summed duration of all piece transfers
- * @param pull             wall time of each whole pull (touch + setPieces + schedule + recordAssignment)
+ * @param pullCpuMicros    mean thread CPU time of a whole pull (touch + addPieces + expireInFlight + schedule +
+ *                         recordAssignment), µs
  * @param emptyDecisions   pulls answered WAIT (no assignment)
  * @param peakCallsPerSecond most {@code schedule()} calls in one simulated second
  * @param expiredAssignments in-flight assignments dropped by the 60 s timeout (should be 0)
@@ -28,7 +29,7 @@ import java.util.Arrays;
 public record SimulationResult(SimulationConfig config, int pieceSize, int pieceCount, double lowerBound,
                                double[] downloadSeconds, double endSeconds, long seedBytes, long peerBytes,
                                DecisionStats schedule, double scheduleCpuMicros, double waitCpuMicros,
-                               double transferSeconds, DecisionStats pull,
+                               double transferSeconds, double pullCpuMicros,
                                long emptyDecisions, int peakCallsPerSecond, long expiredAssignments, int maxSeedUploads,
                                long seedPiecesUnique, long seedPiecesDuplicate, double fullCopyAt, long events,
                                double wallSeconds) {
