@@ -157,6 +157,23 @@ class DfgetTest {
     }
 
     @Test
+    void timeoutIsOneLineAndNoFile() throws Exception {
+        String url = origin.serveRandom("/dfget/slow.bin", tmp, 16 * MIB);
+        Path file = tmp.resolve("slow-copy.bin");
+        origin.throttle(256 * 1024); // 64 s for the whole file
+        try {
+            Run r = standalone("-u", url, "-o", file.toString(), "--timeout", "3s");
+            assertEquals(1, r.exit());
+            assertEquals(1, r.errLines().size(), r.stderr());
+            assertTrue(r.errLines().get(0).startsWith("dfget: error: timed out after 3s"), r.stderr());
+            assertFalse(Files.exists(file));
+            assertFalse(Files.exists(tmp.resolve("slow-copy.bin.dfly-tmp")));
+        } finally {
+            origin.throttle(0);
+        }
+    }
+
+    @Test
     void badCommandLineExitsTwoWithOneLine() throws Exception {
         Run r = dfget("-u", "ftp://nope/x", "-o", tmp.resolve("x").toString());
         assertEquals(2, r.exit());
