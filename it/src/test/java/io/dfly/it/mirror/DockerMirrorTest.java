@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Docker daemon itself pulls through dfdaemon as the registry host ({@code docker login} +
- * {@code docker pull <dfdaemon>/repo:tag}) from a Basic-auth registry. dockerd lives in its own network
+ * {@code docker pull <dfdaemon>/repo:tag}) and as its {@code registry-mirrors} for a Docker Hub name
+ * (routed to dfdaemon's default upstream), from a Basic-auth registry. dockerd lives in its own network
  * namespace and reaches dfdaemon over a veth pair.
  */
 class DockerMirrorTest {
@@ -38,7 +39,7 @@ class DockerMirrorTest {
             try (DockerDaemon docker = new DockerDaemon(work.resolve("docker"))) {
                 String mirror = docker.hostAddress() + ":" + dfdaemon.port();
                 try {
-                    docker.start(List.of(mirror));
+                    docker.start(List.of(mirror), List.of("http://" + mirror));
                 } catch (IllegalStateException e) {
                     System.out.println("DockerMirrorTest skipped: dockerd cannot run here: " + e.getMessage());
                     assumeTrue(false, "dockerd cannot run here: " + e.getMessage());
@@ -57,7 +58,20 @@ class DockerMirrorTest {
                 assertFalse(seen.isEmpty());
                 assertTrue(seen.stream().allMatch(RegistryServer.Access::fromDfly), "only dfly talked to the origin: " + seen);
                 assertEquals(1, registry.blobGets("test/app", image.bigLayer().digest()));
-                docker.docker("rmi", "-f", mirror + "/test/app:v1");
+                docker.docker("rmi", "-f", mirror + "/test/app:v1").ok("docker rmi");
+
+                // registry-mirrors: a Docker Hub name goes to the mirror with the creds stored for Docker Hub
+                String auth = java.util.Base64.getEncoder().encodeToString(
+                        (RegistryServer.USER + ":" + RegistryServer.PASSWORD).getBytes());
+                Files.writeString(docker.cliConfig().resolve("config.json"), "{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\""
+                        + auth + "\"}}}");
+                int beforeHub = registry.accesses().size();
+                docker.docker("pull", "test/app:v1").ok("docker pull test/app:v1 via registry-mirrors");
+                String hubDigests = docker.docker("image", "inspect", "--format", "{{json .RepoDigests}}", "test/app:v1")
+                        .ok("docker image inspect").output();
+                assertTrue(hubDigests.contains(image.manifestDigest()), hubDigests);
+                assertFalse(registry.since(beforeHub, "test/app").isEmpty(), "the Hub pull went through dfdaemon");
+                assertEquals(1, registry.blobGets("test/app", image.bigLayer().digest()), "second pull served from dfly's cache");
             } finally {
                 dfdaemon.stop();
             }

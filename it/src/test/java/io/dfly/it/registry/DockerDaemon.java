@@ -46,8 +46,11 @@ public final class DockerDaemon implements AutoCloseable {
         return "198.19." + subnet + ".1";
     }
 
-    /** Starts containerd, the netns and dockerd; insecure registries are host:port strings. */
-    public DockerDaemon start(List<String> insecureRegistries) throws Exception {
+    /**
+     * Starts containerd, the netns and dockerd; insecure registries are host:port strings, registry mirrors
+     * URLs (used by dockerd for Docker Hub images only).
+     */
+    public DockerDaemon start(List<String> insecureRegistries, List<String> registryMirrors) throws Exception {
         Files.createDirectories(dir);
         containerd.start();
         String hostIf = "dkh" + subnet + "p" + (ProcessHandle.current().pid() % 10000);
@@ -63,6 +66,10 @@ public final class DockerDaemon implements AutoCloseable {
         for (String r : insecureRegistries) {
             insecure.append(insecure.length() == 0 ? "" : ",").append('"').append(r).append('"');
         }
+        StringBuilder mirrors = new StringBuilder();
+        for (String m : registryMirrors) {
+            mirrors.append(mirrors.length() == 0 ? "" : ",").append('"').append(m).append('"');
+        }
         Path conf = dir.resolve("daemon.json");
         Files.writeString(conf, """
                 {
@@ -72,13 +79,14 @@ public final class DockerDaemon implements AutoCloseable {
                   "hosts": ["unix://%s"],
                   "containerd": "%s",
                   "insecure-registries": [%s],
+                  "registry-mirrors": [%s],
                   "bridge": "none",
                   "iptables": false,
                   "ip6tables": false,
                   "ip-masq": false
                 }
                 """.formatted(dir.resolve("data"), dir.resolve("exec"), dir.resolve("docker.pid"), socket(),
-                containerd.socket(), insecure));
+                containerd.socket(), insecure, mirrors));
         process = Procs.start(List.of("nsenter", "--net=/run/netns/" + netns, "dockerd", "--config-file", conf.toString()),
                 dir.resolve("dockerd.log"), Map.of());
         Procs.awaitFile(socket(), process, dir.resolve("dockerd.log"), 60);
@@ -92,6 +100,11 @@ public final class DockerDaemon implements AutoCloseable {
             Procs.sleep(150);
         }
         throw new IllegalStateException("dockerd did not start: " + Procs.readQuietly(dir.resolve("dockerd.log")));
+    }
+
+    /** The docker CLI's config dir ({@code DOCKER_CONFIG}). */
+    public Path cliConfig() {
+        return dir.resolve("cli");
     }
 
     public Path socket() {
