@@ -309,6 +309,7 @@ final class TaskDownload {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             LOG.log(Level.FINE, "cannot store piece " + a.pieceNum(), e);
+            report(a, false, "cannot store the piece locally: " + e.getMessage());
         } finally {
             inflight.remove(a.pieceNum());
             wake();
