@@ -52,6 +52,12 @@ final class ReportWriter {
                     + "maxPieces 4 and 1; own scheduler and random source, so the run is not disturbed.\n\n");
             b.append(ResultTable.microbench(micro));
         }
+        b.append("\n## Timelines\n\nOne sample per simulated second (about 15 shown per case); \"decisions\" and \"WAIT\" count the "
+                + "second before the sample.\n");
+        for (SimulationResult r : results) {
+            b.append(ResultTable.f("%n### %s, N = %,d%n%n", ResultTable.size(r.config().fileBytes()), r.config().peers()));
+            b.append(ResultTable.timeline(r));
+        }
         b.append("\n## Goals\n\n");
         for (SimulationResult r : results) {
             if (r.config().peers() >= 10_000) {

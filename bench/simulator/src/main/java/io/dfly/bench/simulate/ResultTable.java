@@ -75,6 +75,25 @@ final class ResultTable {
         return b.toString();
     }
 
+    /** About 15 rows: every k-th one-second sample, and the last. */
+    static String timeline(SimulationResult r) {
+        StringBuilder b = new StringBuilder();
+        b.append("| t (s) | delivered | peers done | pieces in swarm | in flight per downloading peer | peer uploads | seed uploads | decisions in the last second | of which WAIT |\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        List<TimelineSample> all = r.timeline();
+        int step = Math.max(1, (int) Math.ceil(all.size() / 15.0));
+        for (int i = 0; i < all.size(); i++) {
+            if (i % step != 0 && i != all.size() - 1) {
+                continue;
+            }
+            TimelineSample s = all.get(i);
+            b.append(f("| %.1f | %.1f%% | %,d | %d | %.2f | %,d | %d | %,d | %,d |\n", s.time(), 100 * s.delivered(),
+                    s.donePeers(), s.piecesInSwarm(), s.inFlightPerPeer(), s.peerUploads(), s.seedUploads(), s.calls(),
+                    s.waits()));
+        }
+        return b.toString();
+    }
+
     static String size(long bytes) {
         if (bytes % SimulationConfig.GIB == 0) {
             return bytes / SimulationConfig.GIB + " GiB";

@@ -49,6 +49,7 @@ public final class Simulation {
     private static final int PULL = 1;
     private static final int DONE = 2;
     private static final int HEARTBEAT = 3;
+    private static final int SAMPLE = 4;
     private static final String SEED_ID = "supernode-cdn";
 
     private final SimulationConfig config;
@@ -68,6 +69,9 @@ public final class Simulation {
     private long scheduleCpuNanos;
     private long waitCpuNanos;
     private long pullCpuNanos;
+    private final List<TimelineSample> timeline = new java.util.ArrayList<>();
+    private long callsSinceSample;
+    private long waitsSinceSample;
     /** Start time of each live transfer (by model id), and the sums for the utilisation figures. */
     private double[] transferStart = new double[1024];
     private double transferSeconds;
@@ -130,6 +134,7 @@ public final class Simulation {
         }
         bandwidth = new FluidBandwidthModel(up, down, (t, v, at) -> queue.push(at, DONE, t, v));
         queue.push(config.heartbeatMillis() / 1000.0, HEARTBEAT, 0, 0);
+        queue.push(0, SAMPLE, 0, 0);
     }
 
     public SimulationResult run() {
@@ -162,9 +167,14 @@ public final class Simulation {
                     }
                     queue.push(now + config.heartbeatMillis() / 1000.0, HEARTBEAT, 0, 0);
                 }
+                case SAMPLE -> {
+                    sample(now);
+                    queue.push(now + 1.0, SAMPLE, 0, 0);
+                }
                 default -> throw new IllegalStateException("event kind " + queue.kind());
             }
         }
+        sample(now);
         if (donePeers < peers.length) {
             throw new IllegalStateException("simulation stalled with " + (peers.length - donePeers) + " peers unfinished");
         }
@@ -186,7 +196,7 @@ public final class Simulation {
                 seedBytes, peerBytes, scheduleStats, scheduleCpuNanos / 1000.0 / Math.max(1, scheduleStats.count()),
                 waitCpuNanos / 1000.0 / Math.max(1, emptyDecisions), transferSeconds,
                 pullCpuNanos / 1000.0 / Math.max(1, scheduleStats.count()), emptyDecisions, peak, expired, maxSeedUploads, seedPiecesUnique, seedPiecesDuplicate,
-                fullCopyAt, events, (System.nanoTime() - wallStart) / 1e9);
+                fullCopyAt, List.copyOf(timeline), events, (System.nanoTime() - wallStart) / 1e9);
     }
 
     private void arrive(SimulatedPeer p, double now) {
@@ -226,8 +236,10 @@ public final class Simulation {
         }
         scheduleStats.add(t2 - t1);
         countCall(now);
+        callsSinceSample++;
         if (decided.isEmpty()) {
             emptyDecisions++;
+            waitsSinceSample++;
             queuePull(p, now + config.pollMillis() / 1000.0);
             return;
         }
@@ -287,6 +299,20 @@ public final class Simulation {
             probed = true;
             probe.atHalfway(swarm, downloadingPeers(now), config.limits(), millis(now));
         }
+    }
+
+    private void sample(double now) {
+        int downloading = 0;
+        for (SimulatedPeer p : peers) {
+            if (!p.done() && p.arrival <= now) {
+                downloading++;
+            }
+        }
+        timeline.add(new TimelineSample(now, (seedBytes + peerBytes) / (double) totalBytes, donePeers, downloading,
+                bandwidth.activeTransfers() - bandwidth.uploads(0), bandwidth.uploads(0), piecesInSwarm,
+                callsSinceSample, waitsSinceSample));
+        callsSinceSample = 0;
+        waitsSinceSample = 0;
     }
 
     /** Queues the peer's next pull at {@code at}, superseding a later one; never two at one instant. */

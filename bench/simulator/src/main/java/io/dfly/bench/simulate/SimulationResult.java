@@ -1,6 +1,7 @@
 package io.dfly.bench.simulate;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What one run measured. Times in seconds.
@@ -24,6 +25,7 @@ import java.util.Arrays;
  * @param seedPiecesUnique    pieces the CDN copy sent that no peer had or was fetching
  * @param seedPiecesDuplicate pieces the CDN copy sent that a peer already had or was already fetching
  * @param fullCopyAt       when the peers together first held every piece (the seed's job is done)
+ * @param timeline         one sample per simulated second
  * @param wallSeconds      how long the simulation took to run
  */
 public record SimulationResult(SimulationConfig config, int pieceSize, int pieceCount, double lowerBound,
@@ -31,7 +33,8 @@ public record SimulationResult(SimulationConfig config, int pieceSize, int piece
                                DecisionStats schedule, double scheduleCpuMicros, double waitCpuMicros,
                                double transferSeconds, double pullCpuMicros,
                                long emptyDecisions, int peakCallsPerSecond, long expiredAssignments, int maxSeedUploads,
-                               long seedPiecesUnique, long seedPiecesDuplicate, double fullCopyAt, long events,
+                               long seedPiecesUnique, long seedPiecesDuplicate, double fullCopyAt,
+                               List<TimelineSample> timeline, long events,
                                double wallSeconds) {
 
     /** Nearest-rank percentile of the peers' download times. */
