@@ -113,6 +113,9 @@ public final class UpstreamAuthenticator {
                 return r;
             }
             challenges.put(host, ch.get());
+            if (first != null && ch.get().isBearer()) {
+                tokens.invalidate(cacheKey(ch.get(), scopeFor(ch.get()))); // the cached token was refused
+            }
             String retry;
             if (ch.get().isBasic()) {
                 retry = creds.basicAuthorization();

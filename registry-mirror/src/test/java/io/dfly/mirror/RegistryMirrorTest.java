@@ -154,6 +154,9 @@ class RegistryMirrorTest {
         assertArrayEquals(registry.blob, body(m.handle(get("lib/app/blobs/" + registry.blobDigest, Map.of()))));
         assertArrayEquals(registry.blob, body(m.handle(get("lib/app/blobs/" + registry.blobDigest, Map.of()))));
         assertEquals(2, registry.tokenRequests.get(), "one token for /v2/, one for the repository scope, then cached");
+        registry.tokens.clear(); // upstream forgets its tokens: the cached one is refused, a new one is fetched
+        assertEquals(200, m.handle(get("lib/app/manifests/v1", Map.of())).status());
+        assertEquals(3, registry.tokenRequests.get());
         String engineAuth = engine.requests.get(0).headers().get("Authorization");
         assertNotNull(engineAuth);
         assertTrue(engineAuth.startsWith("Bearer tok"), "engine gets the exchanged token, not the password");
