@@ -126,13 +126,14 @@ final class TaskDownload {
 
     void run() {
         engine.metrics.downloadsStarted.increment();
+        DownloadResult result = null;
+        Throwable reason = null;
         try {
-            DownloadResult r = download();
+            result = download();
             succeeded = true;
             engine.metrics.downloadsSucceeded.increment();
-            completion.complete(r);
         } catch (Throwable t) {
-            Throwable reason = t instanceof InterruptedException || cancelled
+            reason = t instanceof InterruptedException || cancelled
                     ? new CancellationException("download of " + request.url() + " was cancelled") : t;
             failure = reason;
             engine.metrics.downloadsFailed.increment();
@@ -143,13 +144,17 @@ final class TaskDownload {
             if (supernode != null && remoteTaskId != null) {
                 engine.supernodes.leave(supernode, remoteTaskId, engine.config.peerId());
             }
-            completion.completeExceptionally(reason);
             if (!(reason instanceof CancellationException)) {
                 LOG.log(Level.FINE, "download of " + request.url() + " failed", reason);
             }
-        } finally {
-            wake();
-            engine.finished(this);
+        }
+        // no longer running before anyone hears the outcome (a new start() finds the stored file or starts afresh)
+        engine.finished(this);
+        wake();
+        if (reason == null) {
+            completion.complete(result);
+        } else {
+            completion.completeExceptionally(reason);
         }
     }
 
