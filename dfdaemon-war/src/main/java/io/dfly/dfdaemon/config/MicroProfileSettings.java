@@ -2,9 +2,11 @@ package io.dfly.dfdaemon.config;
 
 import io.dfly.core.config.InvalidSettingException;
 import io.dfly.core.config.Settings;
+import io.dfly.core.plugin.MapPluginSettings;
 import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.core.plugin.PluginException;
 import io.dfly.core.plugin.PluginLoader;
+import io.dfly.spi.InvalidPluginSettingException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -55,11 +57,12 @@ public class MicroProfileSettings {
         try {
             DfdaemonSettings s = load();
             PluginCatalog catalog = PluginLoader.load(MicroProfileSettings.class.getClassLoader(), s.pluginsDir());
-            catalog.select(s.gcPolicies(), catalog::gcPolicy);
-            catalog.select(s.authProviders(), catalog::authProvider);
+            // create each configured plugin once, so a bad dfly.plugin.<name>.* value fails here, not later
+            s.gcPolicies().forEach(n -> catalog.gcPolicy(n).create(new MapPluginSettings(n, properties())));
+            s.authProviders().forEach(n -> catalog.authProvider(n).create(new MapPluginSettings(n, properties())));
             LOG.info(() -> "dfly dfdaemon settings OK; plugins: registry backends " + catalog.registryBackendNames()
                     + ", auth providers " + catalog.authProviderNames() + ", GC policies " + catalog.gcPolicyNames());
-        } catch (InvalidSettingException | PluginException e) {
+        } catch (InvalidSettingException | PluginException | InvalidPluginSettingException e) {
             LOG.log(Level.SEVERE, "dfly dfdaemon cannot start: {0}", e.getMessage());
             System.err.println("dfly dfdaemon cannot start: " + e.getMessage());
             System.err.flush();
