@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 public final class DflyNode implements AutoCloseable {
     public enum Kind { SUPERNODE, DFDAEMON }
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(300); // a safety bound for loaded CI machines, not a speed check
     private final Kind kind;
     private final Map<String, String> props;
     private final int port;
