@@ -23,7 +23,12 @@ final class ReportWriter {
         b.append("- java: ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append(", ").append(System.getProperty("os.name"))
                 .append(' ').append(System.getProperty("os.version")).append('\n');
-        b.append("- policy: `io.dfly.scheduler.RarestFirstScheduler` over `TaskSwarm` (the supernode's classes, unmodified)\n");
+        b.append("- policy: `io.dfly.scheduler.RarestFirstScheduler` over `TaskSwarm` (the supernode's classes, unmodified), from ")
+                .append(schedulerJar()).append('\n');
+        String git = System.getenv("DFLY_SIMULATE_SCHEDULER_GIT");
+        if (git != null && !git.isBlank()) {
+            b.append("- scheduler sources: ").append(git).append('\n');
+        }
         b.append(ResultTable.f("- parameters: u_s = %.0f MB/s, u_i = %.0f MB/s, d_i = %.0f MB/s (MB = 10^6 B); "
                         + "piece-parallelism %d, peer-upload-limit %d, seed-upload-limit %d, WAIT re-ask %d ms, heartbeat %d ms, "
                         + "arrivals %s, seed %d; piece size by `PieceSizeRule`%n",
@@ -94,6 +99,21 @@ final class ReportWriter {
                     r.peakCallsPerSecond() > pullCapacity ? " — SATURATED: this task alone needs more than one partition owner can give" : ""));
         }
         return b.toString();
+    }
+
+    /** Where the scheduler classes came from, with the jar's SHA-256 (the policy may change under us). */
+    private static String schedulerJar() {
+        try {
+            Path jar = Path.of(io.dfly.scheduler.RarestFirstScheduler.class.getProtectionDomain().getCodeSource()
+                    .getLocation().toURI());
+            if (Files.isRegularFile(jar)) {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(jar));
+                return "`" + jar.getFileName() + "` sha256 " + java.util.HexFormat.of().formatHex(digest, 0, 8) + "…";
+            }
+            return "`" + jar + "`";
+        } catch (Exception e) {
+            return "an unknown location";
+        }
     }
 
     private static String cpuModel() {
