@@ -12,10 +12,14 @@ public final class PeerState implements Serializable {
     String baseUrl;
     final boolean supernode;
     final BitSet pieces = new BitSet();
+    /** Pieces this member is fetching now (assigned, not yet reported). */
+    final BitSet fetching = new BitSet();
     int uploading;
     int failures;
     long lastSeenMillis;
     boolean left;
+    /** When a decision first refused it a seed upload (seedCopies rule) with nothing else to give; -1 if not. */
+    long seedRefusedSinceMillis = -1;
 
     PeerState(String id, int index, String baseUrl, boolean supernode, long nowMillis) {
         this.id = id;
@@ -37,6 +41,8 @@ public final class PeerState implements Serializable {
     public int failures() { return failures; }
     public long lastSeenMillis() { return lastSeenMillis; }
     public boolean hasLeft() { return left; }
+    /** Pieces it is fetching now (assigned to it, not yet reported). */
+    public int fetchingCount() { return fetching.cardinality(); }
 
     /**
      * Whether it may be given as a source now. Supernode members are alive while they are in the
@@ -50,6 +56,6 @@ public final class PeerState implements Serializable {
     }
 
     int uploadLimit(SchedulerLimits limits) {
-        return supernode ? limits.supernodeUploadLimit() : limits.peerUploadLimit();
+        return supernode ? limits.effectiveSeedUploadLimit() : limits.peerUploadLimit();
     }
 }

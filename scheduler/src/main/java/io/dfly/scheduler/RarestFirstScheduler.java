@@ -2,21 +2,40 @@ package io.dfly.scheduler;
 
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * Dragonfly's policy: the rarest piece first; among its holders the least-loaded peer under the
- * upload cap; never a peer that left, went silent or failed too often; a supernode member only when
- * no peer can serve the piece. Ties are broken by the injected random source, so a seeded
- * {@link java.util.Random} makes it deterministic.
+ * Dragonfly's policy with super-seeding: the rarest piece first (fewest copies held by peers or in
+ * flight to them); among its holders the least-loaded peer under the upload cap; never a peer that
+ * left, went silent or failed too often; a supernode member (the seed) only when no peer can serve the
+ * piece.
+ *
+ * <p>The seed's upload capacity goes into <em>new</em> pieces: it uploads a piece only while fewer than
+ * {@link SchedulerLimits#seedCopies()} copies of it are held by live peers or in flight to peers, and at
+ * most {@link SchedulerLimits#effectiveSeedUploadLimit()} pieces at once, so each first copy is fast and
+ * the peers trade it on. A peer that only the seed could serve, with a piece whose copy is already
+ * held or coming, gets nothing (WAIT) for it — except (progress guarantees) when
+ * <ul>
+ *   <li>the seed has a free slot and nothing new to send: every piece of the (complete) file already has
+ *       its copies, so the seed's idle capacity may as well send duplicates; or</li>
+ *   <li>the peer has been refused that way for {@link SchedulerLimits#seedDuplicateAfterMillis()} with
+ *       no assignment meanwhile (the copy is stuck, or its holders are busy): it gets the seed's copy
+ *       if the seed has a free slot.</li>
+ * </ul>
+ * A copy in flight that is never reported stops counting when {@link TaskSwarm#expireInFlight} drops it.
+ *
+ * <p>Cost: O(pieces) bit and array operations plus, for each assigned piece, a bounded walk of at most
+ * {@value #CANDIDATES_PER_PIECE} of its available holders; never O(members): per-piece counts and
+ * the holders under their upload cap are kept incrementally by {@link TaskSwarm}.
+ *
+ * <p>Ties are broken by the injected random source, so a seeded {@link java.util.Random} makes it
+ * deterministic. The only state a decision writes is the asking peer's refusal clock (for the
+ * starvation guard above).
  */
 public final class RarestFirstScheduler implements PieceScheduler {
     /** Holders looked at per piece before settling (keeps a decision fast in a 10,000-peer swarm). */
     private static final int CANDIDATES_PER_PIECE = 16;
-
     private final SchedulerLimits limits;
     private final RandomGenerator random;
 
@@ -28,84 +47,130 @@ public final class RarestFirstScheduler implements PieceScheduler {
     @Override
     public List<Assignment> schedule(TaskSwarm swarm, String peerId, int maxPieces, long nowMillis) {
         PeerState me = swarm.peer(peerId);
-        List<Assignment> out = new ArrayList<>();
+        List<Assignment> out = new ArrayList<>(Math.max(0, Math.min(maxPieces, 8)));
         if (me == null || me.left || maxPieces <= 0) {
             return out;
         }
-        int slots = swarm.digestSlots();
-        int[] wanted = new int[slots];
-        int count = 0;
-        for (int n = 0; n < slots; n++) {
-            if (swarm.digest(n) != null && !me.pieces.get(n) && !swarm.isInFlight(me.index, n)) {
-                wanted[count++] = n;
-            }
-        }
+        swarm.useUploadCap(limits.peerUploadLimit());
+        BitSet wanted = (BitSet) swarm.publishedSet().clone();
+        wanted.andNot(me.pieces);
+        wanted.andNot(me.fetching);
+        int count = wanted.cardinality();
         if (count == 0) {
             return out;
         }
-        // shuffle, then order by rarity: equally rare pieces come in random order
-        for (int i = count - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = wanted[i];
-            wanted[i] = wanted[j];
-            wanted[j] = t;
+        Decision d = new Decision(swarm, me, Math.min(maxPieces, count), nowMillis);
+        // candidates: pieces some peer can serve now, or the seed could (it has a free slot)
+        long[] keys = new long[count];
+        int[] pieces = new int[count];
+        int c = 0;
+        for (int n = wanted.nextSetBit(0); n >= 0; n = wanted.nextSetBit(n + 1)) {
+            if (swarm.availableHolderCount(n) > 0 || (d.seedFree && d.seedHolds(n))) {
+                int copies = swarm.peerHolderCount(n) + swarm.inFlightCount(n);
+                keys[c] = ((long) copies << 31) | random.nextInt(Integer.MAX_VALUE);
+                pieces[c] = n;
+                c++;
+            }
         }
-        long[] keyed = new long[count];
-        for (int i = 0; i < count; i++) {
-            keyed[i] = ((long) swarm.holderCount(wanted[i]) << 32) | i;
-        }
-        java.util.Arrays.sort(keyed);
-        Map<Integer, Integer> extraLoad = new HashMap<>();
-        for (int k = 0; k < count && out.size() < maxPieces; k++) {
-            int piece = wanted[(int) keyed[k]];
-            PeerState source = pickSource(swarm, me, piece, extraLoad, nowMillis);
+        // rarest first: pick the smallest key, c times at most (a selection: usually 1-4 picks are needed)
+        boolean refused = false;
+        for (int k = 0; k < c && out.size() < maxPieces; k++) {
+            int best = k;
+            for (int i = k + 1; i < c; i++) {
+                if (keys[i] < keys[best]) {
+                    best = i;
+                }
+            }
+            long tk = keys[k];
+            keys[k] = keys[best];
+            keys[best] = tk;
+            int piece = pieces[best];
+            pieces[best] = pieces[k];
+            pieces[k] = piece;
+
+            PeerState source = pickPeer(swarm, me, piece, d, nowMillis);
+            if (source == null && d.seedFree) {
+                if (seedMayUpload(swarm, piece, d, nowMillis)) {
+                    source = pickSeed(swarm, piece, d, nowMillis);
+                } else if (d.seedHolds(piece)) {
+                    refused = true;
+                }
+            }
             if (source != null) {
-                extraLoad.merge(source.index, 1, Integer::sum);
+                d.addLoad(source);
                 out.add(new Assignment(piece, source.id, source.baseUrl));
             }
+        }
+        if (!out.isEmpty()) {
+            me.seedRefusedSinceMillis = -1;
+        } else if (refused && me.seedRefusedSinceMillis < 0) {
+            me.seedRefusedSinceMillis = nowMillis;
         }
         return out;
     }
 
-    private PeerState pickSource(TaskSwarm swarm, PeerState me, int piece, Map<Integer, Integer> extraLoad,
-                                 long nowMillis) {
+    /** Whether the seed may upload this piece to the asking peer (see the class comment). */
+    private boolean seedMayUpload(TaskSwarm swarm, int piece, Decision d, long nowMillis) {
+        int copies = swarm.inFlightCount(piece) + swarm.peerHolderCount(piece);
+        if (copies < limits.seedCopies()) {
+            // super-seeding: a new piece goes to a peer that has passed on what it alone had, so the
+            // seed's pieces spread over many uploaders instead of piling up behind one peer's cap
+            if (!d.holdsUnsharedPiece()) {
+                return true;
+            }
+        } else if (swarm.inFlightCount(piece) < limits.seedCopies()
+                && !liveHolderExists(swarm, piece, d.me, nowMillis)) {
+            return true; // its holders are all silent, failed or leaving: they are not copies
+        }
+        long since = d.me.seedRefusedSinceMillis;
+        if (since >= 0 && nowMillis - since >= limits.seedDuplicateAfterMillis()) {
+            return true; // starvation guard
+        }
+        return d.nothingNewForSeed();
+    }
+
+    /** Whether one of the first few holders of the piece is a peer that can serve (busy or not). */
+    private boolean liveHolderExists(TaskSwarm swarm, int piece, PeerState me, long nowMillis) {
         BitSet holders = swarm.holders(piece);
-        int size = holders.length();
-        if (size == 0) {
+        int looked = 0;
+        for (int i = holders.nextSetBit(0); i >= 0 && looked < CANDIDATES_PER_PIECE; i = holders.nextSetBit(i + 1)) {
+            PeerState c = swarm.peerAt(i);
+            if (c.supernode || c == me) {
+                continue;
+            }
+            looked++;
+            if (c.canServe(limits, nowMillis)) {
+                return true;
+            }
+        }
+        return looked >= CANDIDATES_PER_PIECE; // many holders: assume one lives
+    }
+
+    /** The least-loaded live peer under its cap among up to {@value #CANDIDATES_PER_PIECE} available holders. */
+    private PeerState pickPeer(TaskSwarm swarm, PeerState me, int piece, Decision d, long nowMillis) {
+        if (swarm.availableHolderCount(piece) == 0) {
             return null;
         }
-        PeerState bestPeer = null;
-        int bestPeerLoad = Integer.MAX_VALUE;
-        PeerState bestSeed = null;
-        int bestSeedLoad = Integer.MAX_VALUE;
+        BitSet holders = swarm.availableHolders(piece);
+        int start = random.nextInt(swarm.memberSlots());
+        PeerState best = null;
+        int bestLoad = Integer.MAX_VALUE;
         int looked = 0;
-        int start = random.nextInt(size);
-        // walk the holders from a random start, wrapping once
+        // walk the available holders from a random start, wrapping once; every candidate counts
         for (int pass = 0; pass < 2 && looked < CANDIDATES_PER_PIECE; pass++) {
             int from = pass == 0 ? start : 0;
-            int to = pass == 0 ? size : start;
+            int to = pass == 0 ? Integer.MAX_VALUE : start;
             for (int i = holders.nextSetBit(from); i >= 0 && i < to; i = holders.nextSetBit(i + 1)) {
                 PeerState c = swarm.peerAt(i);
-                if (c == me || !c.canServe(limits, nowMillis)) {
-                    continue;
-                }
-                int load = c.uploading + extraLoad.getOrDefault(c.index, 0);
-                if (load >= c.uploadLimit(limits)) {
-                    continue;
-                }
-                if (c.supernode) {
-                    if (load < bestSeedLoad) {
-                        bestSeed = c;
-                        bestSeedLoad = load;
-                    }
-                    continue;
-                }
                 looked++;
-                if (load < bestPeerLoad) {
-                    bestPeer = c;
-                    bestPeerLoad = load;
-                    if (load == 0) {
-                        return c;
+                if (c != me && c.canServe(limits, nowMillis)) {
+                    int load = c.uploading + d.extraLoad(c);
+                    if (load < c.uploadLimit(limits) && load < bestLoad) {
+                        best = c;
+                        bestLoad = load;
+                        if (load == 0) {
+                            return c;
+                        }
                     }
                 }
                 if (looked >= CANDIDATES_PER_PIECE) {
@@ -113,6 +178,146 @@ public final class RarestFirstScheduler implements PieceScheduler {
                 }
             }
         }
-        return bestPeer != null ? bestPeer : bestSeed;
+        return best;
+    }
+
+    /** The least-loaded live supernode member holding the piece, under its cap. */
+    private PeerState pickSeed(TaskSwarm swarm, int piece, Decision d, long nowMillis) {
+        PeerState best = null;
+        int bestLoad = Integer.MAX_VALUE;
+        for (int s : swarm.seedIndices()) {
+            PeerState c = swarm.peerAt(s);
+            if (c == d.me || !c.pieces.get(piece) || !c.canServe(limits, nowMillis)) {
+                continue;
+            }
+            int load = c.uploading + d.extraLoad(c);
+            if (load < c.uploadLimit(limits) && load < bestLoad) {
+                best = c;
+                bestLoad = load;
+            }
+        }
+        return best;
+    }
+
+    /** One decision's scratch state: loads it added, whether a seed has a free slot. */
+    private final class Decision {
+        final TaskSwarm swarm;
+        final PeerState me;
+        final long nowMillis;
+        /** Sources chosen in this decision and how many each got (a decision has a handful). */
+        private final int[] loadIndex;
+        private final int[] loadCount;
+        private int loads;
+        boolean seedFree;
+        private int nothingNew = -1;
+        private int unshared = -1;
+
+        Decision(TaskSwarm swarm, PeerState me, int maxPieces, long nowMillis) {
+            this.loadIndex = new int[maxPieces];
+            this.loadCount = new int[maxPieces];
+            this.swarm = swarm;
+            this.me = me;
+            this.nowMillis = nowMillis;
+            this.seedFree = computeSeedFree();
+        }
+
+        private boolean computeSeedFree() {
+            for (int s : swarm.seedIndices()) {
+                PeerState c = swarm.peerAt(s);
+                if (c != me && c.canServe(limits, nowMillis) && c.uploading + extraLoad(c) < c.uploadLimit(limits)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        boolean seedHolds(int piece) {
+            for (int s : swarm.seedIndices()) {
+                PeerState c = swarm.peerAt(s);
+                if (!c.left && c.pieces.get(piece)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        int extraLoad(PeerState p) {
+            for (int i = 0; i < loads; i++) {
+                if (loadIndex[i] == p.index) {
+                    return loadCount[i];
+                }
+            }
+            return 0;
+        }
+
+        void addLoad(PeerState p) {
+            boolean found = false;
+            for (int i = 0; i < loads && !found; i++) {
+                if (loadIndex[i] == p.index) {
+                    loadCount[i]++;
+                    found = true;
+                }
+            }
+            if (!found) {
+                loadIndex[loads] = p.index;
+                loadCount[loads] = 1;
+                loads++;
+            }
+            if (p.supernode) {
+                seedFree = computeSeedFree();
+            }
+        }
+
+        /**
+         * Whether the asking peer is the only peer holding, or fetching, some piece while other peers
+         * are in the swarm (it has not passed that piece on yet).
+         */
+        boolean holdsUnsharedPiece() {
+            if (unshared < 0) {
+                unshared = computeUnshared() ? 1 : 0;
+            }
+            return unshared == 1;
+        }
+
+        private boolean computeUnshared() {
+            if (swarm.livePeerCount() <= 1) {
+                return false;
+            }
+            for (int n = me.pieces.nextSetBit(0); n >= 0; n = me.pieces.nextSetBit(n + 1)) {
+                if (swarm.peerHolderCount(n) + swarm.inFlightCount(n) <= 1) {
+                    return true;
+                }
+            }
+            for (int n = me.fetching.nextSetBit(0); n >= 0; n = me.fetching.nextSetBit(n + 1)) {
+                if (swarm.peerHolderCount(n) + swarm.inFlightCount(n) <= 1) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The file is complete on the seed side and every piece already has its copies: the seed has
+         * nothing new to send, so a free seed slot may serve a duplicate.
+         */
+        boolean nothingNewForSeed() {
+            if (nothingNew < 0) {
+                nothingNew = computeNothingNew() ? 1 : 0;
+            }
+            return nothingNew == 1;
+        }
+
+        private boolean computeNothingNew() {
+            if (!swarm.allPiecesPublished()) {
+                return false;
+            }
+            BitSet published = swarm.publishedSet();
+            for (int n = published.nextSetBit(0); n >= 0; n = published.nextSetBit(n + 1)) {
+                if (swarm.peerHolderCount(n) + swarm.inFlightCount(n) < limits.seedCopies() && seedHolds(n)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

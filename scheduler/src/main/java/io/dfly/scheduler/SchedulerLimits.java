@@ -6,13 +6,44 @@ import java.io.Serializable;
  * The limits a scheduler respects.
  *
  * @param peerUploadLimit      most pieces one peer uploads at once (Dragonfly: 5)
- * @param supernodeUploadLimit most pieces one supernode member uploads at once
+ * @param supernodeUploadLimit most pieces one supernode member uploads at once (the operator's cap)
  * @param peerMaxFailures      a source with this many failed pieces is never used again (Dragonfly: 5)
  * @param peerTimeoutMillis    a peer silent longer than this is not a source
  * @param inFlightTimeoutMillis an assignment nobody reported on within this time stops counting as load
+ * @param seedParallelism      most pieces one supernode member uploads at once for this task, whatever
+ *                             {@code supernodeUploadLimit} allows: few fast seed transfers get each
+ *                             piece's first copy into the swarm sooner than many slow ones, and the
+ *                             peers spread it (the seed's bytes go into new pieces, not parallelism)
+ * @param seedCopies           the seed uploads a piece only while fewer than this many copies of it
+ *                             are held by peers or in flight to peers (1 = BitTorrent super-seeding:
+ *                             one copy, then the peers trade it)
+ * @param seedDuplicateAfterMillis starvation guard: a peer refused a seed upload by the
+ *                             {@code seedCopies} rule for this long (no assignment at all meanwhile)
+ *                             gets the seed's copy anyway if the seed has a free slot
  */
 public record SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int peerMaxFailures,
-                              long peerTimeoutMillis, long inFlightTimeoutMillis) implements Serializable {
+                              long peerTimeoutMillis, long inFlightTimeoutMillis, int seedParallelism,
+                              int seedCopies, long seedDuplicateAfterMillis) implements Serializable {
+    /** Default {@link #seedParallelism()}: four transfers still fill the seed's link when each
+     *  destination is also fetching 3 other pieces, and each first copy takes 4 × S/pieces / u_s. */
+    public static final int DEFAULT_SEED_PARALLELISM = 4;
+    /** Default {@link #seedCopies()}: one copy from the seed, then peers trade it. */
+    public static final int DEFAULT_SEED_COPIES = 1;
+    /** Default {@link #seedDuplicateAfterMillis()}. */
+    public static final long DEFAULT_SEED_DUPLICATE_AFTER_MILLIS = 3_000;
+
+    /** The five limits the supernode configures, with the default seeding policy. */
+    public SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int peerMaxFailures,
+                           long peerTimeoutMillis, long inFlightTimeoutMillis) {
+        this(peerUploadLimit, supernodeUploadLimit, peerMaxFailures, peerTimeoutMillis, inFlightTimeoutMillis,
+                DEFAULT_SEED_PARALLELISM, DEFAULT_SEED_COPIES, DEFAULT_SEED_DUPLICATE_AFTER_MILLIS);
+    }
+
+    /** Most pieces one supernode member uploads at once for one task. */
+    public int effectiveSeedUploadLimit() {
+        return Math.min(supernodeUploadLimit, seedParallelism);
+    }
+
     public static SchedulerLimits defaults() {
         return new SchedulerLimits(5, 64, 5, 30_000, 60_000);
     }

@@ -29,6 +29,22 @@ public final class TaskSwarm implements Serializable {
     private final List<PeerState> byIndex = new ArrayList<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private long lastExpirySweepMillis = Long.MIN_VALUE;
+    // Kept incrementally so a decision costs O(pieces + a few holders), never O(members):
+    /** Pieces whose digest is known. */
+    private final BitSet published = new BitSet();
+    /** Per piece: peers (not supernode members) that have not left and hold it. */
+    private int[] peerHolders = new int[0];
+    /** Per piece: assignments of it in flight (to any downloader, from any source). */
+    private int[] inFlightByPiece = new int[0];
+    /** Per piece: peers holding it that have not left and upload fewer than {@link #availabilityCap} pieces. */
+    private final List<BitSet> availableByPiece = new ArrayList<>();
+    private int[] availableCount = new int[0];
+    /** The peer upload cap {@link #availableByPiece} is kept for (see {@link #useUploadCap}). */
+    private int availabilityCap = 5;
+    /** Indices of supernode members (the seeds). */
+    private final List<Integer> seedIndices = new ArrayList<>();
+    /** Peers (not supernode members) that have not left. */
+    private int livePeers;
 
     /** An assignment nobody has reported on yet. */
     private record InFlight(int sourceIndex, long assignedAtMillis) implements Serializable {
@@ -54,13 +70,12 @@ public final class TaskSwarm implements Serializable {
 
     /** Number of pieces whose digest is known (the seed has them). */
     public int publishedPieces() {
-        int n = 0;
-        for (String d : digests) {
-            if (d != null) {
-                n++;
-            }
-        }
-        return n;
+        return published.cardinality();
+    }
+
+    /** Pieces whose digest is known; callers must not modify it. */
+    BitSet publishedSet() {
+        return published;
     }
 
     /** The pieces' digest slots so far (null = not yet landed). */
@@ -76,6 +91,7 @@ public final class TaskSwarm implements Serializable {
         ensurePiece(piece);
         if (digests.get(piece) == null) {
             digests.set(piece, digest);
+            published.set(piece);
         }
     }
 
@@ -88,6 +104,13 @@ public final class TaskSwarm implements Serializable {
         while (digests.size() <= piece) {
             digests.add(null);
             holdersByPiece.add(new BitSet());
+            availableByPiece.add(new BitSet());
+        }
+        if (peerHolders.length <= piece) {
+            int n = Math.max(piece + 1, peerHolders.length * 2);
+            peerHolders = java.util.Arrays.copyOf(peerHolders, n);
+            inFlightByPiece = java.util.Arrays.copyOf(inFlightByPiece, n);
+            availableCount = java.util.Arrays.copyOf(availableCount, n);
         }
     }
 
@@ -98,14 +121,27 @@ public final class TaskSwarm implements Serializable {
             p = new PeerState(id, byIndex.size(), baseUrl, supernode, nowMillis);
             peers.put(id, p);
             byIndex.add(p);
+            if (supernode) {
+                seedIndices.add(p.index);
+            } else {
+                livePeers++;
+            }
         } else {
             p.baseUrl = baseUrl;
             p.lastSeenMillis = nowMillis;
             if (p.left) {
                 p.left = false;
                 p.failures = 0;
+                if (!p.supernode) {
+                    livePeers++;
+                }
+                boolean avail = available(p);
                 for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
                     holders(n).set(p.index);
+                    if (!p.supernode) {
+                        peerHolders[n]++;
+                        setAvailable(p, n, avail);
+                    }
                 }
             }
         }
@@ -118,6 +154,79 @@ public final class TaskSwarm implements Serializable {
 
     PeerState peerAt(int index) { return byIndex.get(index); }
 
+    /** Number of members ever joined (indices run 0 .. memberSlots() - 1). */
+    int memberSlots() { return byIndex.size(); }
+
+    /** Peers (not supernode members) that have not left. */
+    public int livePeerCount() { return livePeers; }
+
+    /** Indices of the supernode members; callers must not modify it. */
+    List<Integer> seedIndices() { return seedIndices; }
+
+    /** Peers (not supernode members) that have not left and hold the piece. */
+    public int peerHolderCount(int piece) {
+        return piece < digests.size() ? peerHolders[piece] : 0;
+    }
+
+    /** Assignments of the piece in flight, to any downloader from any source. */
+    public int inFlightCount(int piece) {
+        return piece < digests.size() ? inFlightByPiece[piece] : 0;
+    }
+
+    /** Peers holding the piece that have not left and upload fewer pieces than the cap; do not modify. */
+    BitSet availableHolders(int piece) {
+        ensurePiece(piece);
+        return availableByPiece.get(piece);
+    }
+
+    int availableHolderCount(int piece) {
+        return piece < digests.size() ? availableCount[piece] : 0;
+    }
+
+    /**
+     * Keeps {@link #availableHolders} for this peer upload cap: a no-op when it is the cap in use
+     * (always, in practice: the limits are fixed), else one rebuild.
+     */
+    void useUploadCap(int cap) {
+        if (cap == availabilityCap) {
+            return;
+        }
+        availabilityCap = cap;
+        for (int n = 0; n < availableByPiece.size(); n++) {
+            availableByPiece.get(n).clear();
+            availableCount[n] = 0;
+        }
+        for (PeerState p : byIndex) {
+            if (available(p)) {
+                for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
+                    setAvailable(p, n, true);
+                }
+            }
+        }
+    }
+
+    private boolean available(PeerState p) {
+        return !p.supernode && !p.left && p.uploading < availabilityCap;
+    }
+
+    private void setAvailable(PeerState p, int piece, boolean avail) {
+        BitSet b = availableByPiece.get(piece);
+        if (b.get(p.index) != avail) {
+            b.set(p.index, avail);
+            availableCount[piece] += avail ? 1 : -1;
+        }
+    }
+
+    /** After a change of {@code p}'s load or presence: its pieces' availability follows. */
+    private void updateAvailability(PeerState p, boolean wasAvailable) {
+        boolean now = available(p);
+        if (now != wasAvailable) {
+            for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
+                setAvailable(p, n, now);
+            }
+        }
+    }
+
     /** Members holding a piece (by index); callers must not modify it. */
     BitSet holders(int piece) {
         ensurePiece(piece);
@@ -126,7 +235,17 @@ public final class TaskSwarm implements Serializable {
 
     /** How many members that have not left hold the piece. */
     public int holderCount(int piece) {
-        return piece < holdersByPiece.size() ? holdersByPiece.get(piece).cardinality() : 0;
+        if (piece >= holdersByPiece.size()) {
+            return 0;
+        }
+        int n = peerHolders[piece];
+        for (int s : seedIndices) {
+            PeerState seed = byIndex.get(s);
+            if (!seed.left && seed.pieces.get(piece)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public void touch(String id, long nowMillis) {
@@ -142,9 +261,15 @@ public final class TaskSwarm implements Serializable {
         if (p == null) {
             return;
         }
+        ensurePiece(piece);
+        boolean had = p.pieces.get(piece);
         p.pieces.set(piece);
         if (!p.left) {
             holders(piece).set(p.index);
+            if (!had && !p.supernode) {
+                peerHolders[piece]++;
+                setAvailable(p, piece, available(p));
+            }
         }
     }
 
@@ -155,11 +280,18 @@ public final class TaskSwarm implements Serializable {
             return;
         }
         for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
-            if (!have.get(n) && n < holdersByPiece.size()) {
+            if (!have.get(n) && n < holdersByPiece.size() && !p.left) {
                 holdersByPiece.get(n).clear(p.index);
+                if (!p.supernode) {
+                    peerHolders[n]--;
+                    setAvailable(p, n, false);
+                }
             }
         }
+        BitSet kept = (BitSet) p.pieces.clone();
+        kept.and(have);
         p.pieces.clear();
+        p.pieces.or(kept);
         for (int n = have.nextSetBit(0); n >= 0 && n < digests.size(); n = have.nextSetBit(n + 1)) {
             addPiece(id, n);
         }
@@ -183,17 +315,24 @@ public final class TaskSwarm implements Serializable {
         if (p == null || p.left) {
             return;
         }
-        p.left = true;
-        for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
-            holdersByPiece.get(n).clear(p.index);
-        }
         Iterator<Map.Entry<Long, InFlight>> it = inFlight.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<Long, InFlight> e = it.next();
             int downloader = (int) (e.getKey() >>> 32);
             if (downloader == p.index || e.getValue().sourceIndex() == p.index) {
-                release(e.getValue());
+                release(e.getKey(), e.getValue());
                 it.remove();
+            }
+        }
+        p.left = true;
+        if (!p.supernode) {
+            livePeers--;
+        }
+        for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
+            holdersByPiece.get(n).clear(p.index);
+            if (!p.supernode) {
+                peerHolders[n]--;
+                setAvailable(p, n, false);
             }
         }
     }
@@ -205,7 +344,7 @@ public final class TaskSwarm implements Serializable {
     }
 
     boolean isInFlight(int peerIndex, int piece) {
-        return inFlight.containsKey(key(peerIndex, piece));
+        return byIndex.get(peerIndex).fetching.get(piece);
     }
 
     /** Records a decision: the source's upload load grows until the downloader reports. */
@@ -215,11 +354,18 @@ public final class TaskSwarm implements Serializable {
         if (p == null || source == null) {
             return;
         }
-        InFlight old = inFlight.put(key(p.index, a.pieceNum()), new InFlight(source.index, nowMillis));
+        ensurePiece(a.pieceNum());
+        long k = key(p.index, a.pieceNum());
+        InFlight old = inFlight.remove(k);
         if (old != null) {
-            release(old);
+            release(k, old);
         }
+        inFlight.put(k, new InFlight(source.index, nowMillis));
+        inFlightByPiece[a.pieceNum()]++;
+        p.fetching.set(a.pieceNum());
+        boolean wasAvailable = available(source);
         source.uploading++;
+        updateAvailability(source, wasAvailable);
     }
 
     /**
@@ -231,9 +377,10 @@ public final class TaskSwarm implements Serializable {
             return;
         }
         p.lastSeenMillis = nowMillis;
-        InFlight f = inFlight.remove(key(p.index, piece));
+        long k = key(p.index, piece);
+        InFlight f = inFlight.remove(k);
         if (f != null) {
-            release(f);
+            release(k, f);
         }
         if (success) {
             addPiece(peerId, piece);
@@ -255,11 +402,11 @@ public final class TaskSwarm implements Serializable {
             return;
         }
         lastExpirySweepMillis = nowMillis;
-        Iterator<InFlight> it = inFlight.values().iterator();
+        Iterator<Map.Entry<Long, InFlight>> it = inFlight.entrySet().iterator();
         while (it.hasNext()) {
-            InFlight f = it.next();
-            if (nowMillis - f.assignedAtMillis() > timeoutMillis) {
-                release(f);
+            Map.Entry<Long, InFlight> e = it.next();
+            if (nowMillis - e.getValue().assignedAtMillis() > timeoutMillis) {
+                release(e.getKey(), e.getValue());
                 it.remove();
             }
         }
@@ -267,10 +414,19 @@ public final class TaskSwarm implements Serializable {
 
     public int inFlightCount() { return inFlight.size(); }
 
-    private void release(InFlight f) {
+    /** An assignment ends (its map entry is removed by the caller): counts and loads follow. */
+    private void release(long key, InFlight f) {
+        int piece = (int) key;
+        PeerState downloader = byIndex.get((int) (key >>> 32));
+        downloader.fetching.clear(piece);
+        if (piece < inFlightByPiece.length && inFlightByPiece[piece] > 0) {
+            inFlightByPiece[piece]--;
+        }
         PeerState s = byIndex.get(f.sourceIndex());
         if (s.uploading > 0) {
+            boolean wasAvailable = available(s);
             s.uploading--;
+            updateAvailability(s, wasAvailable);
         }
     }
 
