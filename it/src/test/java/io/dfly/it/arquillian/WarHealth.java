@@ -21,6 +21,12 @@ final class WarHealth {
                 .as(WebArchive.class);
     }
 
+    /** {@code name} below the deployment's context path, whether or not Arquillian's URL ends in '/'. */
+    static String appPath(URL deployment, String name) {
+        String base = deployment.getPath().endsWith("/") ? deployment.getPath() : deployment.getPath() + "/";
+        return base + name;
+    }
+
     /** GET of a path at the server root (Payara's health endpoint lives there, beside the app). */
     static HttpResponse<String> get(URL deployment, String serverPath) throws Exception {
         URI uri = URI.create("http://" + deployment.getHost() + ":" + deployment.getPort() + serverPath);
