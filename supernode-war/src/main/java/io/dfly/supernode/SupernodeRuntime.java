@@ -3,9 +3,7 @@ package io.dfly.supernode;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
-import io.dfly.core.plugin.MapPluginSettings;
 import io.dfly.core.plugin.PluginCatalog;
-import io.dfly.core.plugin.PluginLoader;
 import io.dfly.scheduler.SchedulerLimits;
 import io.dfly.spi.DiskUsage;
 import io.dfly.spi.GcPolicy;
@@ -26,6 +24,7 @@ import io.dfly.supernode.task.SeedIdentity;
 import io.dfly.supernode.task.TaskService;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -52,6 +51,10 @@ import java.util.logging.Logger;
 public class SupernodeRuntime {
     private static final Logger LOG = Logger.getLogger("io.dfly.supernode");
 
+    @Inject
+    SupernodeSettings injectedSettings;
+    @Inject
+    PluginCatalog plugins;
     private volatile SupernodeSettings settings;
     private volatile HazelcastInstance hazelcast;
     private volatile CdnStore cdn;
@@ -80,7 +83,7 @@ public class SupernodeRuntime {
     }
 
     private synchronized void start() {
-        SupernodeSettings s = MicroProfileSettings.load();
+        SupernodeSettings s = injectedSettings;
         settings = s;
         workers = Executors.newCachedThreadPool(daemon("dfly-supernode-worker"));
         timers = Executors.newSingleThreadScheduledExecutor(daemon("dfly-supernode-timer"));
@@ -126,10 +129,7 @@ public class SupernodeRuntime {
     }
 
     private void startGc(SupernodeSettings s) {
-        PluginCatalog catalog = PluginLoader.load(SupernodeRuntime.class.getClassLoader(), s.pluginsDir());
-        var props = MicroProfileSettings.properties();
-        List<GcPolicy> policies = catalog.select(s.gcPolicies(), catalog::gcPolicy).stream()
-                .map(f -> f.create(new MapPluginSettings(f.name(), props))).toList();
+        List<GcPolicy> policies = plugins.createGcPolicies(s.gcPolicies(), MicroProfileSettings.properties());
         GcRunner runner = new GcRunner(policies, new GcRunner.Cache() {
             @Override
             public List<io.dfly.spi.CachedTask> cachedTasks() {

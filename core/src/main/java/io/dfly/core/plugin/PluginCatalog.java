@@ -1,6 +1,8 @@
 package io.dfly.core.plugin;
 
+import io.dfly.spi.AuthProvider;
 import io.dfly.spi.AuthProviderFactory;
+import io.dfly.spi.GcPolicy;
 import io.dfly.spi.GcPolicyFactory;
 import io.dfly.spi.Plugin;
 import io.dfly.spi.RegistryBackendFactory;
@@ -10,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -64,6 +67,18 @@ public final class PluginCatalog {
             out.add(lookup.apply(n));
         }
         return Collections.unmodifiableList(out);
+    }
+
+    /** The configured GC policies, created with their {@code dfly.plugin.<name>.*} settings; unknown names fail. */
+    public List<GcPolicy> createGcPolicies(List<String> names, Function<String, Optional<String>> properties) {
+        return select(names, this::gcPolicy).stream()
+                .map(f -> f.create(new MapPluginSettings(f.name(), properties))).toList();
+    }
+
+    /** The configured auth providers, created with their {@code dfly.plugin.<name>.*} settings; unknown names fail. */
+    public List<AuthProvider> createAuthProviders(List<String> names, Function<String, Optional<String>> properties) {
+        return select(names, this::authProvider).stream()
+                .map(f -> f.create(new MapPluginSettings(f.name(), properties))).toList();
     }
 
     public Set<String> registryBackendNames() {

@@ -2,7 +2,6 @@ package io.dfly.dfdaemon.engine;
 
 import io.dfly.core.config.InvalidSettingException;
 import io.dfly.core.download.Downloader;
-import io.dfly.core.plugin.MapPluginSettings;
 import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.dfdaemon.config.DfdaemonSettings;
 import io.dfly.dfdaemon.config.MicroProfileSettings;
@@ -65,8 +64,7 @@ public class EngineProducer {
     private void startGc() {
         List<GcPolicy> policies;
         try {
-            policies = plugins.select(settings.gcPolicies(), plugins::gcPolicy).stream()
-                    .map(f -> f.create(new MapPluginSettings(f.name(), MicroProfileSettings.properties()))).toList();
+            policies = plugins.createGcPolicies(settings.gcPolicies(), MicroProfileSettings.properties());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "GC disabled: " + e.getMessage());
             return;

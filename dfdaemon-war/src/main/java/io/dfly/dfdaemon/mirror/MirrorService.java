@@ -9,9 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
-import io.dfly.core.plugin.MapPluginSettings;
 import io.dfly.core.plugin.PluginCatalog;
-import io.dfly.core.plugin.PluginLoader;
 import io.dfly.dfdaemon.config.MicroProfileSettings;
 import io.dfly.spi.AuthProvider;
 
@@ -28,21 +26,21 @@ public class MirrorService {
 
     @Inject
     Instance<Downloader> downloaders;
+    @Inject
+    DfdaemonSettings settings;
+    @Inject
+    PluginCatalog plugins;
 
 
     private RegistryMirror mirror;
 
     @PostConstruct
     void init() {
-        // read directly (not injected): the settings and catalog classes are final, so not proxyable
-        DfdaemonSettings settings = MicroProfileSettings.load();
-        PluginCatalog plugins = PluginLoader.load(MirrorService.class.getClassLoader(), settings.pluginsDir());
         MirrorConfig mc = new MirrorConfig(settings.registry(), settings.registryRoutes(),
                 settings.insecureRegistries(), settings.p2pMinSize(), settings.backToSource());
         Supplier<Downloader> engine = () -> downloaders.isResolvable() ? downloaders.get() : null;
         Function<String, Optional<String>> props = MicroProfileSettings.properties();
-        List<AuthProvider> auth = plugins.select(settings.authProviders(), plugins::authProvider).stream()
-                .map(f -> f.create(new MapPluginSettings(f.name(), props))).toList();
+        List<AuthProvider> auth = plugins.createAuthProviders(settings.authProviders(), props);
         mirror = RegistryMirror.create(mc, plugins.registryBackends(), auth, props, engine);
         LOG.info("dfly mirror: default upstream " + settings.registry() + ", routes " + settings.registryRoutes()
                 + ", P2P engine " + (downloaders.isResolvable() ? "present" : "absent (blobs pass straight through)"));

@@ -2,7 +2,6 @@ package io.dfly.supernode.config;
 
 import io.dfly.core.config.InvalidSettingException;
 import io.dfly.core.config.Settings;
-import io.dfly.core.plugin.MapPluginSettings;
 import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.core.plugin.PluginException;
 import io.dfly.core.plugin.PluginLoader;
@@ -58,7 +57,7 @@ public class MicroProfileSettings {
             SupernodeSettings s = load();
             PluginCatalog catalog = PluginLoader.load(MicroProfileSettings.class.getClassLoader(), s.pluginsDir());
             // create each configured plugin once, so a bad dfly.plugin.<name>.* value fails here, not later
-            s.gcPolicies().forEach(n -> catalog.gcPolicy(n).create(new MapPluginSettings(n, properties())));
+            catalog.createGcPolicies(s.gcPolicies(), properties());
             LOG.info(() -> "dfly supernode settings OK; plugins: registry backends " + catalog.registryBackendNames()
                     + ", auth providers " + catalog.authProviderNames() + ", GC policies " + catalog.gcPolicyNames());
         } catch (InvalidSettingException | PluginException | InvalidPluginSettingException e) {
