@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -171,11 +172,14 @@ public final class TaskService {
         int max = Math.max(0, Math.min(req.maxPieces(), peerDownloadLimit));
         long now = clock.getAsLong();
         SchedulerLimits lim = limits;
+        // Hazelcast runs this update again on the backup replica: the time and the random seed are
+        // fixed here, outside it, so both replicas make exactly the same decisions
+        long seed = ThreadLocalRandom.current().nextLong();
         TaskRecord.PullOutcome out = store.update(taskId, r -> {
             if (r == null) {
                 return Result.of(null, null);
             }
-            RarestFirstScheduler scheduler = new RarestFirstScheduler(lim, ThreadLocalRandom.current());
+            RarestFirstScheduler scheduler = new RarestFirstScheduler(lim, new SplittableRandom(seed));
             return Result.of(r, r.pull(peerId, have, max, scheduler, lim.inFlightTimeoutMillis(), now));
         });
         if (out == null) {
@@ -287,14 +291,14 @@ public final class TaskService {
     /** This member dropped its copy (GC); the task is forgotten when no member has a copy. */
     public void dropLocalCopy(String taskId) {
         String me = self.memberId();
-        store.update(taskId, r -> {
+        Boolean forgotten = store.update(taskId, r -> {
             if (r == null) {
-                return Result.of(null, null);
+                return Result.of(null, Boolean.TRUE);
             }
             boolean noCopyLeft = r.seedDropped(me);
-            return Result.of(noCopyLeft ? null : r, null);
+            return Result.of(noCopyLeft ? null : r, noCopyLeft);
         });
-        if (store.get(taskId).isEmpty()) {
+        if (Boolean.TRUE.equals(forgotten)) {
             headers.remove(taskId);
         }
     }
