@@ -33,7 +33,7 @@ class DfdaemonDeploymentTest {
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("\"UP\""), ready.body());
 
-        HttpResponse<String> ping = WarHealth.get(base, WarHealth.appPath(base, "_ping"));
+        HttpResponse<String> ping = WarHealth.get(base, WarHealth.appPath("dfdaemon.war", "_ping"));
         assertEquals(200, ping.statusCode(), "GET " + base + "_ping: " + ping.body());
     }
 }

@@ -33,7 +33,7 @@ class SupernodeDeploymentTest {
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("\"UP\""), ready.body());
 
-        HttpResponse<String> ping = WarHealth.get(base, WarHealth.appPath(base, "_ping"));
+        HttpResponse<String> ping = WarHealth.get(base, WarHealth.appPath("supernode.war", "_ping"));
         assertEquals(200, ping.statusCode(), "GET " + base + "_ping: " + ping.body());
     }
 }

@@ -21,10 +21,12 @@ final class WarHealth {
                 .as(WebArchive.class);
     }
 
-    /** {@code name} below the deployment's context path, whether or not Arquillian's URL ends in '/'. */
-    static String appPath(URL deployment, String name) {
-        String base = deployment.getPath().endsWith("/") ? deployment.getPath() : deployment.getPath() + "/";
-        return base + name;
+    /**
+     * {@code name} below the app's context root. Payara Micro names it after the archive
+     * ({@code supernode.war} → {@code /supernode}); Arquillian's URL does not always carry it.
+     */
+    static String appPath(String archive, String name) {
+        return "/" + archive.replace(".war", "") + "/" + name;
     }
 
     /** GET of a path at the server root (Payara's health endpoint lives there, beside the app). */

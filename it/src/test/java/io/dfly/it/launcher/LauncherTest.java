@@ -78,6 +78,22 @@ class LauncherTest {
     }
 
     @Test
+    void configFileReachesTheApplication(@TempDir Path tmp) throws Exception {
+        Path config = Files.writeString(tmp.resolve("supernode.properties"), "dfly.supernode.peer-timeout=soon\n");
+        Launcher sn = Launcher.start(tmp, Map.of(), "supernode", "--config", config.toString(),
+                "--port", String.valueOf(FreePorts.pick()), "--cluster-port", String.valueOf(FreePorts.pick()),
+                "--data-dir", tmp.resolve("sn").toString());
+        try {
+            assertEquals(2, sn.await(Duration.ofMinutes(4)));
+            assertTrue(sn.output().contains(
+                    "dfly supernode cannot start: invalid value 'soon' for dfly.supernode.peer-timeout: want a duration such as 30s, 5m, 2h or 7d"),
+                    sn.output());
+        } finally {
+            sn.stop();
+        }
+    }
+
+    @Test
     void quickstartStartsBothAndStopsBothOnCtrlC(@TempDir Path tmp) throws Exception {
         int sn = FreePorts.pick();
         int dd = FreePorts.pick();
