@@ -49,6 +49,42 @@ public final class DocumentedProperties {
         return p;
     }
 
+    /** Properties named in the README under {@code prefix} that the settings class does not read. */
+    public static Set<String> unknownInReadme(Path readme, String prefix, Class<?> settingsClass) throws IOException {
+        Set<String> known = constants(settingsClass);
+        Set<String> unknown = new TreeSet<>();
+        for (String name : inMarkdown(readme)) {
+            if (name.startsWith(prefix) && !known.contains(name)) {
+                unknown.add(name);
+            }
+        }
+        return unknown;
+    }
+
+    /** Properties the settings class reads that the README does not name. */
+    public static Set<String> missingFromReadme(Path readme, Class<?> settingsClass) throws IOException {
+        Set<String> missing = new TreeSet<>(constants(settingsClass));
+        missing.removeAll(inMarkdown(readme));
+        return missing;
+    }
+
+    /**
+     * Keys of a sample properties file that are neither read by the settings class nor a
+     * {@code dfly.plugin.<name>.*} key of a plugin in {@code pluginNames}.
+     */
+    public static Set<String> unknownInSample(Properties sample, Class<?> settingsClass, Set<String> pluginNames) {
+        Set<String> known = constants(settingsClass);
+        Set<String> unknown = new TreeSet<>();
+        for (String key : sample.stringPropertyNames()) {
+            String[] parts = key.split("\\.");
+            boolean pluginKey = key.startsWith("dfly.plugin.") && parts.length > 3 && pluginNames.contains(parts[2]);
+            if (!known.contains(key) && !pluginKey) {
+                unknown.add(key);
+            }
+        }
+        return unknown;
+    }
+
     /** Values of the {@code public static final String} constants of a class that start with {@code dfly.}. */
     public static Set<String> constants(Class<?> settingsClass) {
         Set<String> names = new TreeSet<>();
