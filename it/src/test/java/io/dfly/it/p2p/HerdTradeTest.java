@@ -78,6 +78,8 @@ class HerdTradeTest {
             }
             assertEquals(1, origin.getCount("/files/herd.bin"), "the origin served the file once");
             long downloaded = 3 * size;
+            System.out.printf("herd: %d of %d bytes downloaded came from peers (%.0f%%)%n", fromPeers, downloaded,
+                    100.0 * fromPeers / downloaded);
             // super-seeding's ideal is 2/3 from peers (the supernode sends each piece once); a third is
             // far from the "nothing traded" of a herd where every peer takes every piece from the seed
             assertTrue(fromPeers * 3 >= downloaded,
