@@ -4,6 +4,7 @@ import io.dfly.spi.Plugin;
 import io.dfly.spi.PluginSettings;
 import io.dfly.spi.RegistryBackend;
 import io.dfly.spi.RegistryBackendFactory;
+import io.dfly.spi.SimpleRegistryBackend;
 
 import java.net.URI;
 import java.util.List;
@@ -86,33 +87,13 @@ public final class AliyunPlugin implements Plugin, RegistryBackendFactory {
         boolean vpc = Boolean.parseBoolean(settings.get("vpc", "false"));
         String target = vpc ? vpcHost(host) : host;
         URI endpoint = URI.create(given.getScheme() + "://" + target);
-        return new RegistryBackend() {
-            @Override
-            public String pluginName() {
-                return NAME;
-            }
-
-            @Override
-            public URI endpoint() {
-                return endpoint;
-            }
-
-            @Override
-            public String host() {
-                return host;
-            }
-
+        return new SimpleRegistryBackend(NAME, endpoint, host, "Aliyun ACR (" + kind + ")") {
             @Override
             public String upstreamRepository(String repository) {
                 if (kind == Kind.ACCELERATOR && !repository.contains("/")) {
                     return "library/" + repository;
                 }
                 return repository;
-            }
-
-            @Override
-            public String toString() {
-                return "Aliyun ACR (" + kind + ") " + endpoint;
             }
         };
     }

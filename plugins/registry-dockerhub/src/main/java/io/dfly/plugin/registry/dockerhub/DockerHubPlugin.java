@@ -4,6 +4,7 @@ import io.dfly.spi.Plugin;
 import io.dfly.spi.PluginSettings;
 import io.dfly.spi.RegistryBackend;
 import io.dfly.spi.RegistryBackendFactory;
+import io.dfly.spi.SimpleRegistryBackend;
 
 import java.net.URI;
 import java.util.List;
@@ -53,22 +54,7 @@ public final class DockerHubPlugin implements Plugin, RegistryBackendFactory {
         URI endpoint = settings.get("mirror-url").map(u -> URI.create(u.endsWith("/") ? u.substring(0, u.length() - 1) : u))
                 .orElse(API);
         URI realm = settings.get("token-realm").map(URI::create).orElse(null);
-        return new RegistryBackend() {
-            @Override
-            public String pluginName() {
-                return NAME;
-            }
-
-            @Override
-            public URI endpoint() {
-                return endpoint;
-            }
-
-            @Override
-            public String host() {
-                return "docker.io";
-            }
-
+        return new SimpleRegistryBackend(NAME, endpoint, "docker.io", "Docker Hub") {
             @Override
             public String upstreamRepository(String repository) {
                 return officialImage(repository);
@@ -77,11 +63,6 @@ public final class DockerHubPlugin implements Plugin, RegistryBackendFactory {
             @Override
             public URI tokenRealm(URI challengedRealm) {
                 return realm != null ? realm : challengedRealm;
-            }
-
-            @Override
-            public String toString() {
-                return "Docker Hub via " + endpoint;
             }
         };
     }

@@ -4,6 +4,7 @@ import io.dfly.spi.Plugin;
 import io.dfly.spi.PluginSettings;
 import io.dfly.spi.RegistryBackend;
 import io.dfly.spi.RegistryBackendFactory;
+import io.dfly.spi.SimpleRegistryBackend;
 
 import java.net.URI;
 import java.util.List;
@@ -46,26 +47,6 @@ public final class GenericRegistryPlugin implements Plugin, RegistryBackendFacto
             throw new IllegalArgumentException("not a registry URL: " + upstream);
         }
         String host = endpoint.getRawAuthority().toLowerCase(Locale.ROOT);
-        return new RegistryBackend() {
-            @Override
-            public String pluginName() {
-                return NAME;
-            }
-
-            @Override
-            public URI endpoint() {
-                return endpoint;
-            }
-
-            @Override
-            public String host() {
-                return host;
-            }
-
-            @Override
-            public String toString() {
-                return "generic registry " + endpoint;
-            }
-        };
+        return new SimpleRegistryBackend(NAME, endpoint, host, "generic registry");
     }
 }

@@ -4,6 +4,7 @@ import io.dfly.spi.Plugin;
 import io.dfly.spi.PluginSettings;
 import io.dfly.spi.RegistryBackend;
 import io.dfly.spi.RegistryBackendFactory;
+import io.dfly.spi.SimpleRegistryBackend;
 
 import java.net.URI;
 import java.util.Arrays;
@@ -62,22 +63,7 @@ public final class HarborPlugin implements Plugin, RegistryBackendFactory {
         Set<String> proxyProjects = list(settings, "proxy-projects");
         boolean pin = Boolean.parseBoolean(settings.get("pin-token-realm", "true"));
         URI explicitRealm = settings.get("token-realm").map(URI::create).orElse(null);
-        return new RegistryBackend() {
-            @Override
-            public String pluginName() {
-                return NAME;
-            }
-
-            @Override
-            public URI endpoint() {
-                return endpoint;
-            }
-
-            @Override
-            public String host() {
-                return host;
-            }
-
+        return new SimpleRegistryBackend(NAME, endpoint, host, "Harbor") {
             @Override
             public String upstreamRepository(String repository) {
                 int slash = repository.indexOf('/');
@@ -97,11 +83,6 @@ public final class HarborPlugin implements Plugin, RegistryBackendFactory {
                     return URI.create(endpoint + TOKEN_PATH);
                 }
                 return challengedRealm;
-            }
-
-            @Override
-            public String toString() {
-                return "Harbor " + endpoint;
             }
         };
     }
