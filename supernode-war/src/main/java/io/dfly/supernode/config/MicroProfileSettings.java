@@ -39,23 +39,33 @@ public class MicroProfileSettings {
         return key -> config.getOptionalValue(key, String.class);
     }
 
+    // read once: the startup check below and the producers share them
+    private SupernodeSettings settings;
+    private PluginCatalog catalog;
+
     @Produces
     @Singleton
-    public SupernodeSettings settings() {
-        return load();
+    public synchronized SupernodeSettings settings() {
+        if (settings == null) {
+            settings = load();
+        }
+        return settings;
     }
 
     @Produces
     @Singleton
-    public PluginCatalog plugins(SupernodeSettings s) {
-        return PluginLoader.load(MicroProfileSettings.class.getClassLoader(), s.pluginsDir());
+    public synchronized PluginCatalog plugins() {
+        if (catalog == null) {
+            catalog = PluginLoader.load(MicroProfileSettings.class.getClassLoader(), settings().pluginsDir());
+        }
+        return catalog;
     }
 
     /** Validates every setting and plugin name as the application starts; a bad one stops the process. */
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         try {
-            SupernodeSettings s = load();
-            PluginCatalog catalog = PluginLoader.load(MicroProfileSettings.class.getClassLoader(), s.pluginsDir());
+            SupernodeSettings s = settings();
+            PluginCatalog catalog = plugins();
             // create each configured plugin once, so a bad dfly.plugin.<name>.* value fails here, not later
             catalog.createGcPolicies(s.gcPolicies(), properties());
             LOG.info(() -> "dfly supernode settings OK; plugins: registry backends " + catalog.registryBackendNames()
