@@ -5,6 +5,7 @@ import io.dfly.spi.AuthProviderFactory;
 import io.dfly.spi.Credentials;
 import io.dfly.spi.InvalidPluginSettingException;
 import io.dfly.spi.Plugin;
+import io.dfly.spi.RegistryHosts;
 import io.dfly.spi.PluginSettings;
 
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -39,25 +39,6 @@ public final class DockerConfigAuthPlugin implements Plugin, AuthProviderFactory
     @Override
     public String name() {
         return NAME;
-    }
-
-    static String normalizeHost(String key) {
-        String h = key.trim().toLowerCase(Locale.ROOT);
-        int scheme = h.indexOf("://");
-        if (scheme >= 0) {
-            h = h.substring(scheme + 3);
-        }
-        int slash = h.indexOf('/');
-        if (slash >= 0) {
-            h = h.substring(0, slash);
-        }
-        if (h.endsWith(":443")) {
-            h = h.substring(0, h.length() - 4);
-        }
-        return switch (h) {
-            case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> "docker.io";
-            default -> h;
-        };
     }
 
     static Path defaultPath() {
@@ -97,7 +78,7 @@ public final class DockerConfigAuthPlugin implements Plugin, AuthProviderFactory
                 c = new Credentials(u, p);
             }
             if (c != null) {
-                out.put(normalizeHost((String) e.getKey()), c);
+                out.put(RegistryHosts.canonical((String) e.getKey()), c);
             }
         }
         return out;
@@ -137,7 +118,7 @@ public final class DockerConfigAuthPlugin implements Plugin, AuthProviderFactory
 
             @Override
             public Optional<Credentials> credentialsFor(String registryHost) {
-                return Optional.ofNullable(current().get(normalizeHost(registryHost)));
+                return Optional.ofNullable(current().get(RegistryHosts.canonical(registryHost)));
             }
 
             @Override

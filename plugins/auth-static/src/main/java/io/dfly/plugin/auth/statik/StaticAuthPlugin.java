@@ -5,6 +5,7 @@ import io.dfly.spi.AuthProviderFactory;
 import io.dfly.spi.Credentials;
 import io.dfly.spi.InvalidPluginSettingException;
 import io.dfly.spi.Plugin;
+import io.dfly.spi.RegistryHosts;
 import io.dfly.spi.PluginSettings;
 
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -43,25 +43,6 @@ public final class StaticAuthPlugin implements Plugin, AuthProviderFactory {
         return NAME;
     }
 
-    static String normalizeHost(String host) {
-        String h = host.trim().toLowerCase(Locale.ROOT);
-        int scheme = h.indexOf("://");
-        if (scheme >= 0) {
-            h = h.substring(scheme + 3);
-        }
-        int slash = h.indexOf('/');
-        if (slash >= 0) {
-            h = h.substring(0, slash);
-        }
-        if (h.endsWith(":443")) {
-            h = h.substring(0, h.length() - 4);
-        }
-        return switch (h) {
-            case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> "docker.io";
-            default -> h;
-        };
-    }
-
     @Override
     public AuthProvider create(PluginSettings settings) {
         Map<String, Supplier<Credentials>> byHost = new LinkedHashMap<>();
@@ -79,7 +60,7 @@ public final class StaticAuthPlugin implements Plugin, AuthProviderFactory {
                             + " is not host=user:secret");
                 }
                 Credentials c = new Credentials(e.substring(eq + 1, colon), e.substring(colon + 1));
-                byHost.put(normalizeHost(e.substring(0, eq)), () -> c);
+                byHost.put(RegistryHosts.canonical(e.substring(0, eq)), () -> c);
             }
         });
         settings.get("hosts").ifPresent(list -> {
@@ -97,13 +78,13 @@ public final class StaticAuthPlugin implements Plugin, AuthProviderFactory {
                 }
                 if (password.isPresent()) {
                     Credentials c = new Credentials(user, password.get());
-                    byHost.put(normalizeHost(host), () -> c);
+                    byHost.put(RegistryHosts.canonical(host), () -> c);
                 } else {
                     Path p = Path.of(file.get());
                     if (!Files.isReadable(p)) {
                         throw new InvalidPluginSettingException("dfly.plugin.static." + host + ".password-file: cannot read " + p);
                     }
-                    byHost.put(normalizeHost(host), () -> {
+                    byHost.put(RegistryHosts.canonical(host), () -> {
                         try {
                             return new Credentials(user, Files.readString(p, StandardCharsets.UTF_8).strip());
                         } catch (IOException e) {
@@ -121,7 +102,7 @@ public final class StaticAuthPlugin implements Plugin, AuthProviderFactory {
 
             @Override
             public Optional<Credentials> credentialsFor(String registryHost) {
-                Supplier<Credentials> s = byHost.get(normalizeHost(registryHost));
+                Supplier<Credentials> s = byHost.get(RegistryHosts.canonical(registryHost));
                 return s == null ? Optional.empty() : Optional.ofNullable(s.get());
             }
 

@@ -4,12 +4,12 @@ import io.dfly.spi.Plugin;
 import io.dfly.spi.PluginSettings;
 import io.dfly.spi.RegistryBackend;
 import io.dfly.spi.RegistryBackendFactory;
+import io.dfly.spi.RegistryHosts;
 import io.dfly.spi.SimpleRegistryBackend;
 
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Docker Hub. Clients name it {@code docker.io} (containerd's {@code ns=}), {@code index.docker.io},
@@ -23,7 +23,6 @@ import java.util.Set;
 public final class DockerHubPlugin implements Plugin, RegistryBackendFactory {
     public static final String NAME = "dockerhub";
     public static final URI API = URI.create("https://registry-1.docker.io");
-    static final Set<String> HOSTS = Set.of("docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com");
 
     @Override
     public List<RegistryBackendFactory> registryBackendFactories() {
@@ -41,7 +40,7 @@ public final class DockerHubPlugin implements Plugin, RegistryBackendFactory {
         if (h.endsWith(":443")) {
             h = h.substring(0, h.length() - 4);
         }
-        return HOSTS.contains(h);
+        return RegistryHosts.DOCKER_HUB.contains(h);
     }
 
     /** {@code nginx} → {@code library/nginx}; names with a namespace stay as they are. */
