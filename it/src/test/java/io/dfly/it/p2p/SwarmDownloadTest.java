@@ -124,4 +124,48 @@ class SwarmDownloadTest {
             assertEquals(size, r.progress().completedBytes());
         }
     }
+
+    /**
+     * A herd: three engines start the same download at the same moment while the supernode's copy is
+     * still trickling in from a throttled origin. With super-seeding the supernode sends each new piece
+     * to one peer and the others take it from that peer, so the peers trade a large share of the file.
+     */
+    @Test
+    void threePeersStartedTogetherTradePiecesInsteadOfAllTakingThemFromTheSupernode() throws Exception {
+        long size = 120 * MIB;
+        String url = origin.serveRandom("/files/herd.bin", tmp, size);
+        String want = sha256(tmp.resolve("_files_herd.bin"));
+        origin.throttle(40 * MIB);
+        List<P2PEngine> engines = new ArrayList<>();
+        try {
+            for (String name : List.of("herd-a", "herd-b", "herd-c")) {
+                engines.add(engine(tmp.resolve(name), name, supernodes));
+            }
+            List<DownloadHandle> handles = new ArrayList<>();
+            for (P2PEngine e : engines) {
+                handles.add(e.start(request(url, true)));
+            }
+            long fromPeers = 0;
+            for (DownloadHandle h : handles) {
+                DownloadResult r = await(h);
+                assertEquals(want, sha256(r.file()), "byte-identical to the origin");
+                assertEquals(size, r.length());
+                assertTrue(!r.fellBack(), "P2P, not the origin");
+                fromPeers += r.progress().fromPeers();
+            }
+            assertEquals(1, origin.getCount("/files/herd.bin"), "the origin served the file once");
+            long downloaded = 3 * size;
+            System.out.printf("herd: %d of %d bytes downloaded came from peers (%.0f%%)%n", fromPeers, downloaded,
+                    100.0 * fromPeers / downloaded);
+            // super-seeding's ideal is 2/3 from peers (the supernode sends each piece once); a third is
+            // far from the "nothing traded" of a herd where every peer takes every piece from the seed
+            assertTrue(fromPeers * 3 >= downloaded,
+                    "bytes from peers " + fromPeers + " of " + downloaded + " downloaded in all");
+            long uploaded = engines.stream().mapToLong(e -> e.metrics().bytesUploaded()).sum();
+            assertTrue(uploaded >= fromPeers, "bytes from peers " + fromPeers + ", uploaded " + uploaded);
+        } finally {
+            origin.throttle(0);
+            engines.forEach(P2PEngine::close);
+        }
+    }
 }
