@@ -3,17 +3,20 @@ package io.dfly.engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 
 /**
- * The bytes of a download in order, piece by piece, as soon as each piece is verified on disk. Blocks
- * while the next piece is missing. Ends normally only after the whole download succeeded (so a final
- * digest mismatch is an {@link IOException}, never a clean end of stream).
+ * The bytes of a download in order, piece by piece, as soon as each piece is verified on disk. Reads
+ * go straight from the file into the caller's buffer (no copy of a whole piece). Blocks while the next
+ * piece is missing. Ends normally only after the whole download succeeded (so a final digest mismatch
+ * is an {@link IOException}, never a clean end of stream).
  */
 final class OrderedPieceStream extends InputStream {
     private final TaskDownload download;
-    private int nextPiece;
-    private byte[] current = new byte[0];
-    private int pos;
+    private int piece;
+    /** Length of {@link #piece} once it is held, else -1. */
+    private int pieceLength = -1;
+    private int offset;
     private boolean closed;
 
     OrderedPieceStream(TaskDownload download) {
@@ -22,10 +25,9 @@ final class OrderedPieceStream extends InputStream {
 
     @Override
     public int read() throws IOException {
-        if (!fill()) {
-            return -1;
-        }
-        return current[pos++] & 0xff;
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -36,23 +38,33 @@ final class OrderedPieceStream extends InputStream {
         if (!fill()) {
             return -1;
         }
-        int n = Math.min(len, current.length - pos);
-        System.arraycopy(current, pos, b, off, n);
-        pos += n;
+        int n = download.stored().read(piece, offset, ByteBuffer.wrap(b, off, len));
+        if (n < 0) {
+            throw new IOException("piece " + piece + " was removed from the local cache while being read");
+        }
+        offset += n;
         return n;
     }
 
     @Override
     public int available() {
-        return current.length - pos;
+        return pieceLength < 0 ? 0 : pieceLength - offset;
     }
 
-    /** Makes sure unread bytes are buffered; false at a verified end of file. */
+    /** Makes sure the current piece has unread bytes; false at a verified end of file. */
     private boolean fill() throws IOException {
         if (closed) {
             throw new IOException("stream closed");
         }
-        while (pos >= current.length) {
+        while (true) {
+            if (pieceLength >= 0) {
+                if (offset < pieceLength) {
+                    return true;
+                }
+                piece++;
+                offset = 0;
+                pieceLength = -1;
+            }
             Throwable failure = download.failure();
             if (failure != null) {
                 throw new IOException("download failed: " + failure.getMessage(), failure);
@@ -62,16 +74,14 @@ final class OrderedPieceStream extends InputStream {
             if (stored != null && stored.isRemoved()) {
                 throw new IOException("task " + stored.taskId() + " was removed from the local cache while being read");
             }
-            if (count >= 0 && nextPiece >= count) {
+            if (count >= 0 && piece >= count) {
                 if (download.succeeded()) {
                     return false;
                 }
-            } else if (stored != null && stored.has(nextPiece)) {
-                byte[] data = stored.readPiece(nextPiece);
-                if (data != null) {
-                    current = data;
-                    pos = 0;
-                    nextPiece++;
+            } else if (stored != null) {
+                int length = stored.pieceLength(piece);
+                if (length >= 0) {
+                    pieceLength = length;
                     continue;
                 }
             }
@@ -79,16 +89,13 @@ final class OrderedPieceStream extends InputStream {
                 download.awaitChange(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for piece " + nextPiece);
+                throw new InterruptedIOException("interrupted while waiting for piece " + piece);
             }
         }
-        return true;
     }
 
     @Override
     public void close() {
         closed = true;
-        current = new byte[0];
-        pos = 0;
     }
 }

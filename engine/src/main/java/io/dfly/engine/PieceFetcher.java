@@ -14,8 +14,9 @@ import java.time.Duration;
 
 /**
  * Fetches one assigned piece from its source over HTTP and checks it: status 200, exactly the assigned
- * length, and the assigned sha256. Bytes that fail any check never leave this class. No origin header
- * is ever sent to a peer.
+ * length, and the assigned sha256. The bytes stream straight into the piece's place in the local file
+ * (64 KiB at a time, never a whole-piece array) and count as held only after every check passed:
+ * bytes that fail a check are never served or read. No origin header is ever sent to a peer.
  */
 public final class PieceFetcher {
     private static final int CHUNK = 64 * 1024;
@@ -27,8 +28,8 @@ public final class PieceFetcher {
         this.downloadBucket = downloadBucket;
     }
 
-    /** The verified bytes of the piece. */
-    public byte[] fetch(PieceAssignment a) throws PieceFetchException, InterruptedException {
+    /** Fetches the piece into {@code into}, verifies it and records it there as held. Returns its length. */
+    public int fetchInto(PieceAssignment a, StoredTask into) throws PieceFetchException, InterruptedException, IOException {
         HttpResponse<InputStream> r;
         try {
             r = http.send(HttpRequest.newBuilder(URI.create(a.sourceUrl())).timeout(Duration.ofSeconds(60)).GET().build(),
@@ -40,31 +41,41 @@ public final class PieceFetcher {
             if (r.statusCode() != 200) {
                 throw new PieceFetchException("source " + a.sourcePeerId() + " answered HTTP " + r.statusCode());
             }
-            byte[] data = new byte[a.length()];
+            int length = a.length();
+            byte[] chunk = new byte[Math.min(CHUNK, Math.max(1, length))];
             MessageDigest md = Digests.newSha256();
             int pos = 0;
-            while (pos < data.length) {
-                int want = Math.min(CHUNK, data.length - pos);
+            while (pos < length) {
+                int want = Math.min(chunk.length, length - pos);
                 downloadBucket.acquire(want);
-                int n = in.read(data, pos, want);
+                int n;
+                try {
+                    n = in.read(chunk, 0, want);
+                } catch (IOException e) {
+                    throw new PieceFetchException("reading from " + a.sourcePeerId() + " failed: " + SupernodeClient.describe(e));
+                }
                 if (n < 0) {
                     throw new PieceFetchException("short read from " + a.sourcePeerId() + " (" + pos + " of "
-                            + data.length + " bytes)");
+                            + length + " bytes)");
                 }
-                md.update(data, pos, n);
+                md.update(chunk, 0, n);
+                into.writeUnverified(a.pieceNum(), pos, java.nio.ByteBuffer.wrap(chunk, 0, n));
                 pos += n;
             }
-            if (in.read() >= 0) {
-                throw new PieceFetchException("source " + a.sourcePeerId() + " sent more than " + data.length + " bytes");
+            try {
+                if (in.read() >= 0) {
+                    throw new PieceFetchException("source " + a.sourcePeerId() + " sent more than " + length + " bytes");
+                }
+            } catch (IOException e) {
+                throw new PieceFetchException("reading from " + a.sourcePeerId() + " failed: " + SupernodeClient.describe(e));
             }
             String got = Digests.format(md);
             if (!got.equals(a.digest())) {
                 throw new PieceFetchException("digest mismatch from " + a.sourcePeerId() + " (got " + got + ", want "
                         + a.digest() + ")");
             }
-            return data;
-        } catch (IOException e) {
-            throw new PieceFetchException("reading from " + a.sourcePeerId() + " failed: " + SupernodeClient.describe(e));
+            into.commitPiece(a.pieceNum(), length, got);
+            return length;
         }
     }
 }

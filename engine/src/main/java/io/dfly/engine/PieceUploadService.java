@@ -5,6 +5,7 @@ import io.dfly.core.task.TaskIds;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
@@ -15,11 +16,8 @@ import java.util.Optional;
 public final class PieceUploadService {
     private static final int CHUNK = 64 * 1024;
 
-    /** A piece ready to send: its bytes and digest (for {@code X-Dfly-Piece-Digest}). */
-    public record Piece(byte[] data, String digest) {
-        public int length() {
-            return data.length;
-        }
+    /** A held piece ready to send: where it is, its length and digest (for {@code X-Dfly-Piece-Digest}). */
+    public record Piece(StoredTask task, int number, int length, String digest) {
     }
 
     private final PieceStore store;
@@ -53,22 +51,27 @@ public final class PieceUploadService {
         if (task.isEmpty()) {
             return Optional.empty();
         }
-        byte[] data = task.get().readPiece(n);
-        if (data == null) {
+        int length = task.get().pieceLength(n);
+        if (length < 0) {
             return Optional.empty();
         }
-        return Optional.of(new Piece(data, task.get().pieceDigest(n)));
+        return Optional.of(new Piece(task.get(), n, length, task.get().pieceDigest(n)));
     }
 
     /** Sends the piece's bytes, paced by the host's upload limit, and counts them. */
     public void write(Piece piece, OutputStream out) throws IOException {
-        byte[] data = piece.data();
+        byte[] chunk = new byte[Math.min(CHUNK, Math.max(1, piece.length()))];
         int pos = 0;
         try {
-            while (pos < data.length) {
-                int n = Math.min(CHUNK, data.length - pos);
-                uploadBucket.acquire(n);
-                out.write(data, pos, n);
+            while (pos < piece.length()) {
+                int want = Math.min(chunk.length, piece.length() - pos);
+                uploadBucket.acquire(want);
+                int n = piece.task().read(piece.number(), pos, ByteBuffer.wrap(chunk, 0, want));
+                if (n <= 0) {
+                    throw new IOException("piece " + piece.number() + " of task " + piece.task().taskId()
+                            + " was removed while being sent");
+                }
+                out.write(chunk, 0, n);
                 pos += n;
                 metrics.bytesUploaded.add(n);
             }

@@ -143,8 +143,6 @@ public final class StoredTask {
 
     /** Writes a piece the caller has verified against {@code digest}; from then on it is served and read. */
     public void writePiece(int n, byte[] data, int length, String digest) throws IOException {
-        long offset = (long) n * pieceSize;
-        ByteBuffer buf = ByteBuffer.wrap(data, 0, length);
         synchronized (this) {
             if (closed) {
                 throw new IOException("task " + taskId + " was removed");
@@ -153,12 +151,38 @@ public final class StoredTask {
                 return;
             }
         }
-        while (buf.hasRemaining()) {
-            channel.write(buf, offset + buf.position());
-        }
+        writeUnverified(n, 0, ByteBuffer.wrap(data, 0, length));
+        commitPiece(n, length, digest);
+    }
+
+    /**
+     * Writes bytes of a piece this task does not hold yet, at {@code offsetInPiece}. Nothing reads them
+     * until {@link #commitPiece} records the piece as verified, so a piece can be streamed to disk while
+     * its digest is still being computed.
+     */
+    void writeUnverified(int n, int offsetInPiece, ByteBuffer src) throws IOException {
         synchronized (this) {
             if (closed) {
                 throw new IOException("task " + taskId + " was removed");
+            }
+            if (have.get(n)) {
+                throw new IOException("piece " + n + " of task " + taskId + " is already held");
+            }
+        }
+        long pos = (long) n * pieceSize + offsetInPiece;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+    }
+
+    /** Records a piece whose bytes are on disk and verified against {@code digest}: it is served from now on. */
+    void commitPiece(int n, int length, String digest) throws IOException {
+        synchronized (this) {
+            if (closed) {
+                throw new IOException("task " + taskId + " was removed");
+            }
+            if (have.get(n)) {
+                return;
             }
             pieceLog.write(n + " " + length + " " + digest + "\n");
             pieceLog.flush();
@@ -169,25 +193,55 @@ public final class StoredTask {
         }
     }
 
-    /** The bytes of a held piece, or null if the piece is not held. */
-    public byte[] readPiece(int n) throws IOException {
-        int length;
-        synchronized (this) {
-            if (!have.get(n) || closed) {
-                return null;
-            }
-            length = lengths.get(n);
+    /** Length of a held piece, or -1 when it is not held (or the task was removed). */
+    public synchronized int pieceLength(int n) {
+        if (closed || !have.get(n)) {
+            return -1;
         }
-        byte[] data = new byte[length];
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        long offset = (long) n * pieceSize;
-        while (buf.hasRemaining()) {
-            int r = channel.read(buf, offset + buf.position());
+        return lengths.get(n);
+    }
+
+    /**
+     * Reads bytes of a held piece from {@code offsetInPiece} into {@code dst} (as many as fit, up to the
+     * piece's end), straight from the file: no copy of the whole piece is made.
+     *
+     * @return bytes read (0 at the piece's end), or -1 when the piece is not held
+     */
+    public int read(int n, int offsetInPiece, ByteBuffer dst) throws IOException {
+        int length = pieceLength(n);
+        if (length < 0) {
+            return -1;
+        }
+        int want = Math.min(dst.remaining(), length - offsetInPiece);
+        if (want <= 0) {
+            return 0;
+        }
+        ByteBuffer window = dst.slice(dst.position(), want);
+        long pos = (long) n * pieceSize + offsetInPiece;
+        while (window.hasRemaining()) {
+            int r = channel.read(window, pos + window.position());
             if (r < 0) {
                 throw new IOException("piece " + n + " of task " + taskId + " is truncated on disk");
             }
         }
+        dst.position(dst.position() + want);
         lastAccess = System.currentTimeMillis();
+        return want;
+    }
+
+    /** The bytes of a held piece, or null if the piece is not held (tests and small pieces only: it copies the piece). */
+    public byte[] readPiece(int n) throws IOException {
+        int length = pieceLength(n);
+        if (length < 0) {
+            return null;
+        }
+        byte[] data = new byte[length];
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+            if (read(n, buf.position(), buf) < 0) {
+                return null;
+            }
+        }
         return data;
     }
 

@@ -16,9 +16,6 @@ import io.dfly.core.protocol.RegisterRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +48,8 @@ final class TaskDownload {
     private final LongAdder fromOrigin = new LongAdder();
     private final Map<String, Integer> sourceFailures = new ConcurrentHashMap<>();
     private final Set<Integer> inflight = ConcurrentHashMap.newKeySet();
+    /** The whole file's sha256, computed in order while pieces land (so the end needs no second pass). */
+    private final InOrderDigest fileDigest = new InOrderDigest();
     private volatile StoredTask stored;
     private volatile long contentLength = -1;
     private volatile String expectedDigest;
@@ -291,20 +290,24 @@ final class TaskDownload {
 
     private void fetch(PieceAssignment a) {
         try {
-            byte[] data = engine.fetcher.fetch(a);
-            stored.writePiece(a.pieceNum(), data, data.length, a.digest());
-            completedBytes.add(data.length);
+            int length = engine.fetcher.fetchInto(a, stored);
+            completedBytes.add(length);
             if (isSupernode(a.sourcePeerId())) {
-                fromSupernode.add(data.length);
-                engine.metrics.bytesFromSupernode.add(data.length);
+                fromSupernode.add(length);
+                engine.metrics.bytesFromSupernode.add(length);
             } else {
-                fromPeers.add(data.length);
-                engine.metrics.bytesFromPeers.add(data.length);
+                fromPeers.add(length);
+                engine.metrics.bytesFromPeers.add(length);
             }
             lastProgress = System.currentTimeMillis();
             inflight.remove(a.pieceNum());
             wake();
             report(a, true, null);
+            try {
+                fileDigest.advance(stored);
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "hashing task " + remoteTaskId + " in order stopped", e); // finish() says why
+            }
         } catch (PieceFetchException e) {
             engine.metrics.piecesFailed.increment();
             sourceFailures.merge(a.sourcePeerId(), 1, Integer::sum);
@@ -359,7 +362,7 @@ final class TaskDownload {
             throw new DownloadException(DownloadException.Kind.INTERNAL, "supernode said DONE with "
                     + stored.piecesHeld() + " of " + count + " pieces here");
         }
-        String digest = digestOf(stored, len);
+        String digest = fileDigest.finish(stored, len);
         verify(digest);
         stored.markComplete(len, digest);
         return result(digest);
@@ -371,26 +374,6 @@ final class TaskDownload {
             throw new DownloadException(DownloadException.Kind.DIGEST_MISMATCH,
                     "digest mismatch for " + request.url() + ": got " + actual + ", want " + want);
         }
-    }
-
-    private static String digestOf(StoredTask t, long length) throws IOException {
-        MessageDigest md = Digests.newSha256();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        try (FileChannel ch = FileChannel.open(t.dataFile(), StandardOpenOption.READ)) {
-            long pos = 0;
-            while (pos < length) {
-                buf.clear();
-                buf.limit((int) Math.min(buf.capacity(), length - pos));
-                int n = ch.read(buf, pos);
-                if (n < 0) {
-                    throw new IOException("data file shorter than " + length);
-                }
-                buf.flip();
-                md.update(buf);
-                pos += n;
-            }
-        }
-        return Digests.format(md);
     }
 
     private DownloadResult result(String digest) {
