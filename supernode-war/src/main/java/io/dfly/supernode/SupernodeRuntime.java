@@ -22,6 +22,7 @@ import io.dfly.supernode.preheat.ImageResolver;
 import io.dfly.supernode.preheat.PreheatService;
 import io.dfly.supernode.task.SeedIdentity;
 import io.dfly.supernode.task.TaskService;
+import io.dfly.supernode.task.TaskSignals;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -39,6 +40,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -50,6 +52,8 @@ import java.util.logging.Logger;
 @ApplicationScoped
 public class SupernodeRuntime {
     private static final Logger LOG = Logger.getLogger("io.dfly.supernode");
+    /** Threads re-running held pulls when they wake (the pulls of one task queue on its owner anyway). */
+    private static final int PULL_HOLD_THREADS = 4;
 
     @Inject
     SupernodeSettings injectedSettings;
@@ -64,6 +68,10 @@ public class SupernodeRuntime {
     private ExecutorService workers;
     private BackToSource backToSource;
     private ScheduledExecutorService timers;
+    /** Wakes requests held on this member (pulls, registrations) when a task changes here. */
+    private final TaskSignals signals = new TaskSignals();
+    /** Held pulls' time-outs and re-runs: a held pull takes no thread while it waits. */
+    private ScheduledThreadPoolExecutor pullHolds;
 
     /** Runs after the settings were validated (the validating observer has the default priority). */
     void onStart(@Observes @Priority(jakarta.interceptor.Interceptor.Priority.APPLICATION + 900)
@@ -87,6 +95,8 @@ public class SupernodeRuntime {
         settings = s;
         workers = Executors.newCachedThreadPool(daemon("dfly-supernode-worker"));
         timers = Executors.newSingleThreadScheduledExecutor(daemon("dfly-supernode-timer"));
+        pullHolds = new ScheduledThreadPoolExecutor(PULL_HOLD_THREADS, daemon("dfly-supernode-pull-hold"));
+        pullHolds.setRemoveOnCancelPolicy(true);
         cdn = new CdnStore(s.dataDir(), System::currentTimeMillis);
         hazelcast = ClusterMember.start(s, SupernodeRuntime.class.getClassLoader());
         String memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
@@ -95,13 +105,12 @@ public class SupernodeRuntime {
         HazelcastOriginHeaders headers = new HazelcastOriginHeaders(hazelcast.getMap(ClusterMember.ORIGIN_HEADERS));
         OriginClient origin = new OriginClient(Duration.ofSeconds(10));
         BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, workers,
-                System::currentTimeMillis, s.originRateLimit());
+                System::currentTimeMillis, s.originRateLimit(), signals);
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
         backToSource = b2s;
         tasks = new TaskService(store, headers, b2s, self, limits, s.peerDownloadLimit(), s.volatileQueryParams(),
-                s.registerTimeout(),
-                metrics, System::currentTimeMillis);
+                s.registerTimeout(), metrics, System::currentTimeMillis, signals, pullHolds);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
                 new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -169,6 +178,17 @@ public class SupernodeRuntime {
     private synchronized void stop() {
         if (backToSource != null) {
             backToSource.shutdown();
+        }
+        // held requests answer now (a held pull with its last WAIT: the peer asks again elsewhere)
+        signals.close();
+        if (pullHolds != null) {
+            pullHolds.shutdown();
+            try {
+                pullHolds.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            pullHolds.shutdownNow();
         }
         if (timers != null) {
             timers.shutdownNow();

@@ -6,14 +6,20 @@ import io.dfly.supernode.task.OriginHeaderStore;
 import io.dfly.supernode.task.SeedIdentity;
 import io.dfly.supernode.task.TaskAction.Result;
 import io.dfly.supernode.task.TaskRecord;
+import io.dfly.supernode.task.TaskSignals;
 import io.dfly.supernode.task.TaskStore;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -22,9 +28,18 @@ import java.util.logging.Logger;
  * Fetches a task from its origin into this member's CDN copy, piece by piece: each piece is written,
  * hashed and published to the swarm as soon as it lands (a 1 GiB file shares its first piece long
  * before its last byte arrives). Checks the whole-file digest when it is known.
+ *
+ * <p>Reading the origin and publishing overlap: the fetching thread reads pieces into a few reused
+ * buffers ({@link #PIPELINE_BUFFERS}) and hands them, in order, to one publisher thread that hashes,
+ * writes and publishes each one, then signals the task ({@link TaskSignals}) so held pulls wake.
  */
 public final class BackToSource {
     private static final Logger LOG = Logger.getLogger(BackToSource.class.getName());
+    /**
+     * Piece buffers per running fetch (each one piece, up to 15 MiB, reused): one being read, the
+     * others waiting for or being published.
+     */
+    static final int PIPELINE_BUFFERS = 3;
 
     private final TaskStore store;
     private final OriginHeaderStore headers;
@@ -35,11 +50,16 @@ public final class BackToSource {
     private final ExecutorService executor;
     private final LongSupplier clock;
     private final long rateLimitBytesPerSecond;
+    private final TaskSignals signals;
     private volatile boolean stopping;
 
+    /**
+     * @param executor runs each fetch, and its publisher (two threads per running fetch)
+     * @param signals  signalled for every change a fetch makes to a task (shared with the task service)
+     */
     public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
                         SupernodeMetrics metrics, ExecutorService executor, LongSupplier clock,
-                        long rateLimitBytesPerSecond) {
+                        long rateLimitBytesPerSecond, TaskSignals signals) {
         this.store = store;
         this.headers = headers;
         this.cdn = cdn;
@@ -49,6 +69,7 @@ public final class BackToSource {
         this.executor = executor;
         this.clock = clock;
         this.rateLimitBytesPerSecond = rateLimitBytesPerSecond;
+        this.signals = signals;
     }
 
     /**
@@ -65,6 +86,7 @@ public final class BackToSource {
                 fail(taskId, "internal", "back-to-source failed: " + e, 502);
             } finally {
                 answered.complete(null);
+                signals.signal(taskId);
             }
         });
         return answered;
@@ -86,6 +108,7 @@ public final class BackToSource {
                 }
                 return Result.of(r, null);
             });
+            signals.signal(taskId);
             return;
         }
         String url = rec.url();
@@ -111,6 +134,7 @@ public final class BackToSource {
             return Result.of(r, r);
         });
         answered.complete(null);
+        signals.signal(taskId);
         if (current == null) {
             close(resp.body());
             return;
@@ -133,55 +157,81 @@ public final class BackToSource {
         }
     }
 
+    /** One piece read from the origin, handed to the publisher; {@link #END} ends the fetch. */
+    private record Chunk(byte[] buf, int piece, int length, long totalAfter, boolean last) {
+    }
+
+    private static final Chunk END = new Chunk(null, -1, 0, 0, false);
+
+    /**
+     * Reads pieces from the origin on this thread while one publisher thread hashes, writes and
+     * publishes the ones already read, in order.
+     */
     private void copy(String taskId, InputStream in, FileChannel ch, long skip, int startPiece, int pieceSize,
                       long length, String expectedDigest) throws IOException {
         if (skip > 0) {
             in.skipNBytes(skip);
         }
         MessageDigest whole = startPiece == 0 ? Digests.newSha256() : null;
-        byte[] buf = new byte[pieceSize];
+        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(PIPELINE_BUFFERS);
+        // room for every buffer plus the end marker: handing over never blocks
+        BlockingQueue<Chunk> ready = new ArrayBlockingQueue<>(PIPELINE_BUFFERS + 1);
+        CompletableFuture<Boolean> published = new CompletableFuture<>();
+        executor.execute(() -> publish(taskId, ch, free, ready, published));
+        int allocated = 0;
         int piece = startPiece;
         long total = (long) startPiece * pieceSize;
         long started = System.nanoTime();
         long fetched = 0;
-        while (true) {
-            int n = in.readNBytes(buf, 0, pieceSize);
-            if (n == 0 && piece > 0) {
-                // only an empty file has an empty (first and only) piece
-                break;
+        boolean complete = false;
+        try {
+            while (true) {
+                if (published.isDone()) {
+                    // the publisher stopped (origin changed, or a write failed): it said why
+                    break;
+                }
+                byte[] buf = free.poll();
+                if (buf == null && allocated < PIPELINE_BUFFERS) {
+                    buf = new byte[pieceSize];
+                    allocated++;
+                }
+                while (buf == null && !published.isDone()) {
+                    buf = free.poll(50, TimeUnit.MILLISECONDS);
+                }
+                if (buf == null) {
+                    break;
+                }
+                int n = in.readNBytes(buf, 0, pieceSize);
+                if (n == 0 && piece > 0) {
+                    // only an empty file has an empty (first and only) piece
+                    complete = true;
+                    break;
+                }
+                if (whole != null) {
+                    whole.update(buf, 0, n);
+                }
+                metrics.bytesFromOrigin.addAndGet(n);
+                total += n;
+                fetched += n;
+                boolean last = n < pieceSize || (length >= 0 && total >= length);
+                ready.add(new Chunk(buf, piece, n, total, last));
+                piece++;
+                pace(started, fetched);
+                if (last) {
+                    complete = true;
+                    break;
+                }
             }
-            if (whole != null) {
-                whole.update(buf, 0, n);
-            }
-            String digest = Digests.sha256(buf, 0, n);
-            cdn.writePiece(ch, taskId, piece, buf, n, digest);
-            metrics.bytesFromOrigin.addAndGet(n);
-            total += n;
-            fetched += n;
-            if (n < pieceSize || (length >= 0 && total >= length)) {
-                // last piece: the length must be final before it is shared
-                long finalTotal = total;
-                store.update(taskId, r -> {
-                    if (r != null && r.swarm() != null && r.contentLength() < 0) {
-                        r.originFinished(finalTotal, null);
-                    }
-                    return Result.of(r, null);
-                });
-            }
-            int p = piece;
-            String sourceId = self.sourceId();
-            Boolean shared = store.update(taskId, r -> r == null ? Result.of(null, false)
-                    : Result.of(r, r.piecePublished(sourceId, p, digest)));
-            if (!Boolean.TRUE.equals(shared)) {
-                cdn.delete(taskId);
-                fail(taskId, "origin_changed", "piece " + p + " from the origin differs from the one shared earlier", 502);
-                return;
-            }
-            piece++;
-            pace(started, fetched);
-            if (n < pieceSize || (length >= 0 && total >= length)) {
-                break;
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while fetching");
+        } finally {
+            ready.add(END);
+            // every piece read is published (or the publisher stopped) before anything else happens
+            complete &= awaitPublisher(published);
+        }
+        if (!complete) {
+            return;
         }
         if (length >= 0 && total != length) {
             fail(taskId, "origin_error", "origin sent " + total + " bytes, announced " + length, 502);
@@ -202,7 +252,79 @@ public final class BackToSource {
             }
             return Result.of(r, null);
         });
+        signals.signal(taskId);
         LOG.info(() -> "task " + taskId + ": back-to-source done, " + finalTotal + " bytes");
+    }
+
+    /** Whether every piece handed over was published; rethrows the publisher's IOException. */
+    private static boolean awaitPublisher(CompletableFuture<Boolean> published) throws IOException {
+        try {
+            return published.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while publishing");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(cause);
+        }
+    }
+
+    /**
+     * The publisher: takes the pieces in order, hashes and writes each one, returns its buffer, and
+     * publishes it (the last piece only once the length is final). Completes with true once
+     * {@link #END} arrives, false if it stopped early because the origin's content changed (the
+     * task then FAILED), exceptionally if a write failed. The reader stops handing over pieces
+     * once it has completed.
+     */
+    private void publish(String taskId, FileChannel ch, BlockingQueue<byte[]> free, BlockingQueue<Chunk> ready,
+                         CompletableFuture<Boolean> published) {
+        String sourceId = self.sourceId();
+        try {
+            while (true) {
+                Chunk c = ready.take();
+                if (c == END) {
+                    published.complete(true);
+                    return;
+                }
+                String digest = Digests.sha256(c.buf(), 0, c.length());
+                cdn.writePiece(ch, taskId, c.piece(), c.buf(), c.length(), digest);
+                free.add(c.buf());
+                if (c.last()) {
+                    // last piece: the length must be final before it is shared
+                    long finalTotal = c.totalAfter();
+                    store.update(taskId, r -> {
+                        if (r != null && r.swarm() != null && r.contentLength() < 0) {
+                            r.originFinished(finalTotal, null);
+                        }
+                        return Result.of(r, null);
+                    });
+                }
+                int p = c.piece();
+                Boolean shared = store.update(taskId, r -> r == null ? Result.of(null, false)
+                        : Result.of(r, r.piecePublished(sourceId, p, digest)));
+                if (!Boolean.TRUE.equals(shared)) {
+                    cdn.delete(taskId);
+                    fail(taskId, "origin_changed", "piece " + p + " from the origin differs from the one shared earlier", 502);
+                    published.complete(false);
+                    return;
+                }
+                signals.signal(taskId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            published.completeExceptionally(new InterruptedIOException("interrupted while publishing"));
+        } catch (IOException | RuntimeException | Error e) {
+            published.completeExceptionally(e);
+        }
     }
 
     private void pace(long startedNanos, long bytes) {
@@ -238,6 +360,7 @@ public final class BackToSource {
             }
             return Result.of(r, null);
         });
+        signals.signal(taskId);
     }
 
     private static void close(InputStream in) {

@@ -16,9 +16,13 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.MediaType;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** The peer-facing task API (see docs/PROTOCOL.md). */
 @Path("/api/v1")
@@ -35,10 +39,27 @@ public class TaskResource {
         return runtime.tasks().register(req);
     }
 
+    /**
+     * A pull that would answer WAIT is held on the supernode (up to {@code TaskService.PULL_HOLD_MILLIS})
+     * until the task changes; the HTTP thread is released meanwhile.
+     */
     @POST
     @Path("/tasks/{taskId}/pull")
-    public PullResponse pull(@PathParam("taskId") String taskId, PullRequest req) {
-        return runtime.tasks().pull(taskId, req);
+    public void pull(@PathParam("taskId") String taskId, PullRequest req, @Suspended AsyncResponse async) {
+        CompletableFuture<PullResponse> answer;
+        try {
+            answer = runtime.tasks().pullHeld(taskId, req);
+        } catch (RuntimeException e) {
+            async.resume(e);
+            return;
+        }
+        answer.whenComplete((response, error) -> {
+            if (error != null) {
+                async.resume(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+            } else {
+                async.resume(response);
+            }
+        });
     }
 
     @POST

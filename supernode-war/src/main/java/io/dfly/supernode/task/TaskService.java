@@ -24,16 +24,37 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
  * The supernode's task API in plain Java: register, pull, report, leave, heartbeat, views, and
  * taking over back-to-source when a member dies. Works the same on every cluster member.
+ *
+ * <p>Requests that would only be told to wait are held here instead, and woken by {@link TaskSignals}
+ * when something that could change the answer happens on this member: a registration waits for the
+ * origin's answer, and a pull that would answer WAIT ({@link #pullHeld}) is held up to
+ * {@link #PULL_HOLD_MILLIS}.
  */
 public final class TaskService {
     private static final Logger LOG = Logger.getLogger(TaskService.class.getName());
+    /** Longest a pull that would answer WAIT is held on the supernode, waiting for a change. */
+    public static final long PULL_HOLD_MILLIS = 500;
+    /**
+     * How often a held pull re-reads a task that another cluster member fetches from the origin
+     * (that member's pieces and answers wake nobody here).
+     */
+    public static final long PULL_RECHECK_MILLIS = 100;
+    /** The {@code waitMillis} of a WAIT answered after a hold: nothing to wait for, ask again at once. */
+    public static final int HELD_WAIT_MILLIS = 10;
+    /** How often a registration waiting for the origin's answer re-reads the task (another member may fetch it). */
+    public static final long REGISTER_RECHECK_MILLIS = 50;
 
     private final TaskStore store;
     private final OriginHeaderStore headers;
@@ -45,10 +66,27 @@ public final class TaskService {
     private final Duration registerTimeout;
     private final SupernodeMetrics metrics;
     private final LongSupplier clock;
+    private final TaskSignals signals;
+    private final ScheduledExecutorService holds;
+    private final long pullHoldNanos;
 
+    /**
+     * @param signals the wake-ups shared with {@code backToSource}
+     * @param holds   runs held pulls' time-outs and re-runs (a few threads); null: pulls are never held
+     */
     public TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
                        SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
-                       Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock) {
+                       Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock, TaskSignals signals,
+                       ScheduledExecutorService holds) {
+        this(store, headers, backToSource, self, limits, peerDownloadLimit, volatileParams, registerTimeout, metrics,
+                clock, signals, holds, Duration.ofMillis(PULL_HOLD_MILLIS));
+    }
+
+    /** As above, holding pulls up to {@code pullHold} (tests). */
+    TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
+                SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
+                Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock, TaskSignals signals,
+                ScheduledExecutorService holds, Duration pullHold) {
         this.store = store;
         this.headers = headers;
         this.backToSource = backToSource;
@@ -59,6 +97,9 @@ public final class TaskService {
         this.registerTimeout = registerTimeout;
         this.metrics = metrics;
         this.clock = clock;
+        this.signals = signals;
+        this.holds = holds;
+        this.pullHoldNanos = pullHold.toNanos();
     }
 
     public SeedIdentity self() {
@@ -85,6 +126,7 @@ public final class TaskService {
         if (view == null) {
             throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering; try again");
         }
+        signals.signal(taskId, peerId, wakeOnReport());
         return new RegisterResponse(taskId, view.contentLength(), view.pieceSize(), view.status(), self.sourceId());
     }
 
@@ -134,29 +176,71 @@ public final class TaskService {
             implements java.io.Serializable {
     }
 
+    /**
+     * Waits until the task is no longer WAITING: woken by this member's back-to-source, re-reading
+     * the task every {@link #REGISTER_RECHECK_MILLIS} in case another member fetches it.
+     */
     private Lifecycle awaitOriginAnswer(String taskId) {
         long deadline = System.nanoTime() + registerTimeout.toNanos();
         while (true) {
-            Lifecycle rec = lifecycle(taskId).orElse(null);
-            if (rec == null) {
-                throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering");
-            }
-            if (rec.status() != TaskStatus.WAITING) {
-                return rec;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new ApiException(504, "origin_timeout", "the origin did not answer within " + registerTimeout);
-            }
+            // armed before reading: an answer landing between the read and the wait is not missed
+            TaskSignals.Waiter waiter = signals.arm(taskId, null);
             try {
-                Thread.sleep(50);
+                Lifecycle rec = lifecycle(taskId).orElse(null);
+                if (rec == null) {
+                    throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering");
+                }
+                if (rec.status() != TaskStatus.WAITING) {
+                    return rec;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new ApiException(504, "origin_timeout", "the origin did not answer within " + registerTimeout);
+                }
+                if (signals.isClosed()) {
+                    throw new ApiException(503, "stopping", "the supernode is shutting down");
+                }
+                waiter.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(REGISTER_RECHECK_MILLIS)), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ApiException(503, "interrupted", "interrupted");
+            } finally {
+                waiter.cancel();
             }
         }
     }
 
+    /** A pull, answered at once (WAIT included). */
     public PullResponse pull(String taskId, PullRequest req) {
+        PullArgs args = pullArgs(taskId, req);
+        return response(pullOnce(args).outcome(), -1);
+    }
+
+    /**
+     * A pull that would answer WAIT is held (up to {@link #PULL_HOLD_MILLIS}) until something that
+     * could change the answer happens on this member, then run again; a WAIT after a hold says
+     * {@link #HELD_WAIT_MILLIS}. The calling thread only runs the first try: the hold itself
+     * takes no thread. The future fails with {@link ApiException} as {@link #pull} throws it.
+     */
+    public CompletableFuture<PullResponse> pullHeld(String taskId, PullRequest req) {
+        CompletableFuture<PullResponse> answer = new CompletableFuture<>();
+        try {
+            new Hold(pullArgs(taskId, req), answer).attempt();
+        } catch (RuntimeException e) {
+            answer.completeExceptionally(e);
+        }
+        return answer;
+    }
+
+    /** A validated pull request. */
+    private record PullArgs(String taskId, String peerId, BitSet have, int max) {
+    }
+
+    /** A pull's outcome, and whether the task's origin fetch runs on another member (whose events wake nobody here). */
+    record Pulled(TaskRecord.PullOutcome outcome, boolean fetchedElsewhere) implements java.io.Serializable {
+    }
+
+    private PullArgs pullArgs(String taskId, PullRequest req) {
         requireTaskId(taskId);
         if (req == null) {
             throw ApiException.badRequest("missing request body");
@@ -170,26 +254,117 @@ public final class TaskService {
         }
         // a peer fetches at most peer-download-limit pieces at once, whatever it asks for
         int max = Math.max(0, Math.min(req.maxPieces(), peerDownloadLimit));
+        return new PullArgs(taskId, peerId, have, max);
+    }
+
+    private Pulled pullOnce(PullArgs args) {
+        String taskId = args.taskId();
+        String peerId = args.peerId();
+        BitSet have = args.have();
+        int max = args.max();
         long now = clock.getAsLong();
         SchedulerLimits lim = limits;
+        String member = self.memberId();
         // Hazelcast runs this update again on the backup replica: the time and the random seed are
         // fixed here, outside it, so both replicas make exactly the same decisions
         long seed = ThreadLocalRandom.current().nextLong();
-        TaskRecord.PullOutcome out = store.update(taskId, r -> {
+        Pulled pulled = store.update(taskId, r -> {
             if (r == null) {
                 return Result.of(null, null);
             }
             RarestFirstScheduler scheduler = new RarestFirstScheduler(lim, new SplittableRandom(seed));
-            return Result.of(r, r.pull(peerId, have, max, scheduler, lim.inFlightTimeoutMillis(), now));
+            TaskRecord.PullOutcome o = r.pull(peerId, have, max, scheduler, lim.inFlightTimeoutMillis(), now);
+            boolean elsewhere = (r.status() == TaskStatus.WAITING || r.status() == TaskStatus.RUNNING)
+                    && !member.equals(r.seederMember());
+            return Result.of(r, new Pulled(o, elsewhere));
         });
-        if (out == null) {
+        if (pulled == null) {
             throw ApiException.notFound("task_not_found", "no task " + taskId + "; register first");
         }
-        if (out.action().equals("UNKNOWN_PEER")) {
+        if (pulled.outcome().action().equals("UNKNOWN_PEER")) {
             throw ApiException.notFound("peer_not_registered", "peer " + peerId + " is not in task " + taskId + "; register first");
         }
+        return pulled;
+    }
+
+    /** The wire answer; {@code waitMillis >= 0} replaces the outcome's. */
+    private static PullResponse response(TaskRecord.PullOutcome out, int waitMillis) {
         return new PullResponse(PullAction.valueOf(out.action()), out.assignments(), out.contentLength(),
-                out.pieceCount(), out.pieceSize(), out.fileDigest(), out.reason(), out.waitMillis());
+                out.pieceCount(), out.pieceSize(), out.fileDigest(), out.reason(),
+                waitMillis >= 0 ? waitMillis : out.waitMillis());
+    }
+
+    /** One held pull: try, and while the answer is WAIT and time is left, wait for a signal and try again. */
+    private final class Hold {
+        private final PullArgs args;
+        private final CompletableFuture<PullResponse> answer;
+        private final long deadline = System.nanoTime() + pullHoldNanos;
+        /** The last WAIT, as answered after a hold (what a shutdown mid-hold answers). */
+        private volatile PullResponse lastWait;
+
+        Hold(PullArgs args, CompletableFuture<PullResponse> answer) {
+            this.args = args;
+            this.answer = answer;
+        }
+
+        void attempt() {
+            if (answer.isDone()) {
+                return;
+            }
+            // armed before the pull: a change landing while it runs wakes this hold at once
+            TaskSignals.Waiter waiter = signals.arm(args.taskId(), args.peerId());
+            try {
+                Pulled pulled = pullOnce(args);
+                TaskRecord.PullOutcome out = pulled.outcome();
+                boolean held = lastWait != null;
+                long left = deadline - System.nanoTime();
+                if (!out.action().equals("WAIT") || holds == null || left <= 0 || signals.isClosed()) {
+                    waiter.cancel();
+                    answer.complete(response(out, held && out.action().equals("WAIT") ? HELD_WAIT_MILLIS : -1));
+                    return;
+                }
+                lastWait = response(out, HELD_WAIT_MILLIS);
+                long hold = pulled.fetchedElsewhere() ? Math.min(left, TimeUnit.MILLISECONDS.toNanos(PULL_RECHECK_MILLIS))
+                        : left;
+                ScheduledFuture<?> timeout = holds.schedule(waiter::fire, hold, TimeUnit.NANOSECONDS);
+                waiter.fired().thenRun(() -> {
+                    timeout.cancel(false);
+                    again();
+                });
+            } catch (RejectedExecutionException e) {
+                // the member is stopping: the peer asks again (and finds another supernode)
+                waiter.cancel();
+                finish(null);
+            } catch (RuntimeException | Error e) {
+                waiter.cancel();
+                finish(e);
+            }
+        }
+
+        private void again() {
+            try {
+                holds.execute(this::attempt);
+            } catch (RejectedExecutionException e) {
+                finish(null);
+            }
+        }
+
+        /** Ends the hold with an error, or (null, or while stopping) with the last WAIT. */
+        private void finish(Throwable error) {
+            PullResponse last = lastWait;
+            if (last != null && (error == null || signals.isClosed())) {
+                answer.complete(last);
+            } else if (error != null) {
+                answer.completeExceptionally(error);
+            } else {
+                answer.completeExceptionally(new ApiException(503, "stopping", "the supernode is shutting down"));
+            }
+        }
+    }
+
+    /** How many held pulls a report wakes besides the reporter's: its new source's slots, and the freed one. */
+    private int wakeOnReport() {
+        return limits.peerUploadLimit() + 1;
     }
 
     public void report(String taskId, PieceReport report) {
@@ -212,8 +387,11 @@ public final class TaskService {
         }
         if (success) {
             metrics.bytesServedByPeers.addAndGet(fromPeer);
+            // the reporter is a source of the piece now, and its source has a free slot again
+            signals.signal(taskId, peerId, wakeOnReport());
         } else {
             metrics.pieceFailures.incrementAndGet();
+            signals.signal(taskId, peerId, 1);
         }
     }
 

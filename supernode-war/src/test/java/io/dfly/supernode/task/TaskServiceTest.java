@@ -29,11 +29,17 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -43,6 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The task service in one JVM: a real HTTP origin, a local task store, the real CDN and back-to-source. */
 class TaskServiceTest {
     private static final byte[] CONTENT = new byte[9 * 1024 * 1024 + 17];
+    private static final int PIECE = 4 * 1024 * 1024;
     private final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
     private final Map<String, String> lastAuth = new ConcurrentHashMap<>();
     private HttpServer origin;
@@ -50,6 +57,14 @@ class TaskServiceTest {
     private LocalTaskStore store;
     private CdnStore cdn;
     private TaskService service;
+    private final TaskSignals signals = new TaskSignals();
+    private ScheduledThreadPoolExecutor holds;
+    private LocalOriginHeaders headers;
+    private BackToSource b2s;
+    private SeedIdentity self;
+    /** /gated.bin: headers at once, its first piece once {@code firstPiece} opens, the rest once {@code rest} opens. */
+    private final CountDownLatch firstPiece = new CountDownLatch(1);
+    private final CountDownLatch rest = new CountDownLatch(1);
     @TempDir
     Path dataDir;
 
@@ -63,6 +78,20 @@ class TaskServiceTest {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (auth != null) {
                 lastAuth.put(path, auth);
+            }
+            if (path.equals("/gated.bin")) {
+                ex.sendResponseHeaders(200, CONTENT.length);
+                try {
+                    firstPiece.await();
+                    ex.getResponseBody().write(CONTENT, 0, PIECE);
+                    ex.getResponseBody().flush();
+                    rest.await();
+                    ex.getResponseBody().write(CONTENT, PIECE, CONTENT.length - PIECE);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ex.close();
+                return;
             }
             int status = switch (path) {
                 case "/file.bin" -> 200;
@@ -82,23 +111,39 @@ class TaskServiceTest {
             }
             ex.close();
         });
-        origin.start();
         executor = Executors.newCachedThreadPool();
+        origin.setExecutor(executor);
+        origin.start();
+        holds = new ScheduledThreadPoolExecutor(2);
+        holds.setRemoveOnCancelPolicy(true);
         store = new LocalTaskStore();
         cdn = new CdnStore(dataDir, System::currentTimeMillis);
-        SeedIdentity self = SeedIdentity.of("member-1", "127.0.0.1", 8002);
-        LocalOriginHeaders headers = new LocalOriginHeaders();
-        BackToSource b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2)), self,
-                new SupernodeMetrics(), executor, System::currentTimeMillis, 0);
+        self = SeedIdentity.of("member-1", "127.0.0.1", 8002);
+        headers = new LocalOriginHeaders();
+        b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2)), self,
+                new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals);
         service = new TaskService(store, headers, b2s, self, SchedulerLimits.defaults(), 2,
                 List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30), new SupernodeMetrics(),
-                System::currentTimeMillis);
+                System::currentTimeMillis, signals, holds);
     }
 
     @AfterEach
     void tearDown() {
+        firstPiece.countDown();
+        rest.countDown();
         origin.stop(0);
         executor.shutdownNow();
+        holds.shutdownNow();
+    }
+
+    /** A service over the same store and back-to-source, with other limits and pull hold. */
+    private TaskService service(SchedulerLimits limits, Duration pullHold) {
+        return new TaskService(store, headers, b2s, self, limits, 2, List.of(), Duration.ofSeconds(30),
+                new SupernodeMetrics(), System::currentTimeMillis, signals, holds, pullHold);
+    }
+
+    private static RegisterRequest registration(String url, String peer) {
+        return new RegisterRequest(url, Map.of(), null, null, peer, "http://127.0.0.1:65001");
     }
 
     private String url(String path) {
@@ -226,5 +271,98 @@ class TaskServiceTest {
         service.leave(r.taskId(), "p1");
         assertEquals(0, service.view(r.taskId()).peers());
         assertThrows(ApiException.class, () -> service.pull("z".repeat(64), new PullRequest("p1", "", 4)));
+    }
+
+    @Test
+    void theCdnCopyHoldsTheOriginsBytesPieceByPiece() throws Exception {
+        RegisterResponse r = register(url("/file.bin"), null, "p1");
+        assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status());
+        byte[] stored = Files.readAllBytes(cdn.taskDir(r.taskId()).resolve("data"));
+        assertArrayEquals(CONTENT, stored);
+        for (int n = 0; n < 3; n++) {
+            CdnStore.PieceRef ref = cdn.piece(r.taskId(), n).orElseThrow();
+            int length = Math.min(PIECE, CONTENT.length - n * PIECE);
+            assertEquals(length, ref.length());
+            assertEquals(Digests.sha256(CONTENT, n * PIECE, length), ref.digest());
+        }
+    }
+
+    @Test
+    void aHeldPullIsAnsweredAsSoonAsTheFirstPieceLands() throws Exception {
+        // held far longer than the test waits: only the piece's signal can answer it in time
+        TaskService held = service(SchedulerLimits.defaults(), Duration.ofSeconds(60));
+        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"));
+        assertEquals(CONTENT.length, r.contentLength());
+        CompletableFuture<PullResponse> pull = held.pullHeld(r.taskId(), new PullRequest("p1", "", 2));
+        assertFalse(pull.isDone(), "nothing to fetch yet: the pull is held, not answered WAIT");
+        assertEquals(1, signals.waiting(r.taskId()));
+        firstPiece.countDown();
+        PullResponse answer = pull.get(20, TimeUnit.SECONDS);
+        assertEquals(PullAction.ASSIGNED, answer.action());
+        assertEquals(0, answer.pieces().get(0).pieceNum());
+        assertEquals(0, signals.waiting(r.taskId()), "an answered hold leaves nothing behind");
+        // the rest of the body is still on its way: piece 0 was shared before it
+        assertEquals(TaskStatus.RUNNING, store.get(r.taskId()).orElseThrow().status());
+        rest.countDown();
+        TaskRecord done = awaitDone(r.taskId());
+        assertEquals(TaskStatus.SUCCESS, done.status());
+        assertEquals(Digests.sha256(CONTENT), done.fileDigest());
+    }
+
+    @Test
+    void aWaitAfterAHoldTellsThePeerToAskAgainAtOnce() throws Exception {
+        TaskService held = service(SchedulerLimits.defaults(), Duration.ofMillis(150));
+        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"));
+        assertEquals(100, held.pull(r.taskId(), new PullRequest("p1", "", 2)).waitMillis(),
+                "an immediate WAIT keeps its usual wait");
+        long t0 = System.nanoTime();
+        PullResponse answer = held.pullHeld(r.taskId(), new PullRequest("p1", "", 2)).get(20, TimeUnit.SECONDS);
+        long heldMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(PullAction.WAIT, answer.action());
+        assertEquals(TaskService.HELD_WAIT_MILLIS, answer.waitMillis());
+        assertTrue(heldMillis >= 140, "held " + heldMillis + " ms");
+        assertEquals(CONTENT.length, answer.contentLength());
+        assertEquals(0, signals.waiting(r.taskId()));
+    }
+
+    @Test
+    void aReportWakesAPullHeldBecauseEverySourceIsBusy() throws Exception {
+        // the supernode uploads one piece at a time; nobody else has anything yet
+        SchedulerLimits oneSeedSlot = new SchedulerLimits(5, 1, 5, 30_000, 60_000, 1, 1, 3_600_000);
+        TaskService held = service(oneSeedSlot, Duration.ofSeconds(60));
+        String taskId = held.register(registration(url("/file.bin"), "p1")).taskId();
+        held.register(registration(url("/file.bin"), "p2"));
+        assertEquals(TaskStatus.SUCCESS, awaitDone(taskId).status());
+        PullResponse first = held.pullHeld(taskId, new PullRequest("p1", "", 1)).get(20, TimeUnit.SECONDS);
+        assertEquals(PullAction.ASSIGNED, first.action());
+        var piece = first.pieces().get(0);
+        CompletableFuture<PullResponse> second = held.pullHeld(taskId, new PullRequest("p2", "", 1));
+        assertFalse(second.isDone(), "the seed's only slot is taken: p2's pull is held");
+        held.report(taskId, new io.dfly.core.protocol.PieceReport("p1", piece.pieceNum(), piece.sourcePeerId(), true, null));
+        PullResponse answer = second.get(20, TimeUnit.SECONDS);
+        assertEquals(PullAction.ASSIGNED, answer.action());
+    }
+
+    @Test
+    void shuttingDownAnswersHeldPullsWithTheirWait() throws Exception {
+        TaskService held = service(SchedulerLimits.defaults(), Duration.ofSeconds(60));
+        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"));
+        CompletableFuture<PullResponse> pull = held.pullHeld(r.taskId(), new PullRequest("p1", "", 2));
+        assertFalse(pull.isDone());
+        signals.close();
+        PullResponse answer = pull.get(20, TimeUnit.SECONDS);
+        assertEquals(PullAction.WAIT, answer.action());
+        assertEquals(TaskService.HELD_WAIT_MILLIS, answer.waitMillis());
+    }
+
+    @Test
+    void aHeldPullFailsAsAPullDoes() {
+        TaskService held = service(SchedulerLimits.defaults(), Duration.ofSeconds(60));
+        ExecutionException missing = assertThrows(ExecutionException.class,
+                () -> held.pullHeld("f".repeat(64), new PullRequest("p1", "", 2)).get(20, TimeUnit.SECONDS));
+        assertEquals(404, ((ApiException) missing.getCause()).status());
+        ExecutionException bad = assertThrows(ExecutionException.class,
+                () -> held.pullHeld("f".repeat(64), new PullRequest(" ", "", 2)).get(20, TimeUnit.SECONDS));
+        assertEquals(400, ((ApiException) bad.getCause()).status());
     }
 }
