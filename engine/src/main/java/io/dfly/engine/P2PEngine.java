@@ -58,7 +58,7 @@ public final class P2PEngine implements Downloader, AutoCloseable {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NORMAL).build();
         this.supernodes = new SupernodeClient(config.supernodes(), http);
-        this.fetcher = new PieceFetcher(http, downloadBucket);
+        this.fetcher = new PieceFetcher(downloadBucket);
         this.origin = new OriginFetcher(http);
         this.executor = Executors.newCachedThreadPool(daemon("dfly-engine"));
         this.uploadService = new PieceUploadService(store, uploadBucket, metrics);

@@ -5,12 +5,11 @@ import io.dfly.core.protocol.PieceAssignment;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.MessageDigest;
-import java.time.Duration;
 
 /**
  * Fetches one assigned piece from its source over HTTP and checks it: status 200, exactly the assigned
@@ -20,27 +19,37 @@ import java.time.Duration;
  */
 public final class PieceFetcher {
     private static final int CHUNK = 64 * 1024;
-    private final HttpClient http;
+    private static final int CONNECT_TIMEOUT_MS = 5_000;
+    private static final int READ_TIMEOUT_MS = 60_000;
     private final TokenBucket downloadBucket;
 
-    public PieceFetcher(HttpClient http, TokenBucket downloadBucket) {
-        this.http = http;
+    public PieceFetcher(TokenBucket downloadBucket) {
         this.downloadBucket = downloadBucket;
     }
 
-    /** Fetches the piece into {@code into}, verifies it and records it there as held. Returns its length. */
+    /**
+     * Fetches the piece into {@code into}, verifies it and records it there as held. Returns its length.
+     * Uses {@link HttpURLConnection} (kept-alive connections): for multi-MiB bodies on loopback it measured
+     * 2-6x the throughput of {@code java.net.http.HttpClient}'s InputStream body (700-1000 vs 90-350 MB/s).
+     */
     public int fetchInto(PieceAssignment a, StoredTask into) throws PieceFetchException, InterruptedException, IOException {
-        HttpResponse<InputStream> r;
+        HttpURLConnection c;
+        InputStream body;
         try {
-            r = http.send(HttpRequest.newBuilder(URI.create(a.sourceUrl())).timeout(Duration.ofSeconds(60)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            c = (HttpURLConnection) URI.create(a.sourceUrl()).toURL().openConnection(Proxy.NO_PROXY);
+            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+            c.setReadTimeout(READ_TIMEOUT_MS);
+            c.setInstanceFollowRedirects(false);
+            int status = c.getResponseCode();
+            if (status != 200) {
+                drain(c.getErrorStream());
+                throw new PieceFetchException("source " + a.sourcePeerId() + " answered HTTP " + status);
+            }
+            body = c.getInputStream();
         } catch (IOException e) {
             throw new PieceFetchException("source " + a.sourcePeerId() + " failed: " + SupernodeClient.describe(e));
         }
-        try (InputStream in = r.body()) {
-            if (r.statusCode() != 200) {
-                throw new PieceFetchException("source " + a.sourcePeerId() + " answered HTTP " + r.statusCode());
-            }
+        try (InputStream in = body) {
             int length = a.length();
             byte[] chunk = new byte[Math.min(CHUNK, Math.max(1, length))];
             MessageDigest md = Digests.newSha256();
@@ -76,6 +85,18 @@ public final class PieceFetcher {
             }
             into.commitPiece(a.pieceNum(), length, got);
             return length;
+        }
+    }
+
+    /** Reads an error body to its end so the connection can be reused. */
+    private static void drain(InputStream in) {
+        if (in == null) {
+            return;
+        }
+        try (in) {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // the connection is dropped instead of reused
         }
     }
 }
