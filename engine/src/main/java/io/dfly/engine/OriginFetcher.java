@@ -1,5 +1,7 @@
 package io.dfly.engine;
 
+import io.dfly.core.protocol.UserAgent;
+
 import io.dfly.core.download.DownloadException;
 
 import java.io.IOException;
@@ -35,6 +37,7 @@ public final class OriginFetcher {
                 }
             });
         }
+        b.setHeader(UserAgent.HEADER, UserAgent.DFDAEMON);
         HttpResponse<InputStream> r;
         try {
             r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());

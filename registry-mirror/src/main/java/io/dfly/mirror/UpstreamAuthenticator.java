@@ -1,5 +1,7 @@
 package io.dfly.mirror;
 
+import io.dfly.core.protocol.UserAgent;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.piece.Digests;
@@ -166,6 +168,7 @@ public final class UpstreamAuthenticator {
             URI tokenUri = URI.create(base + (base.contains("?") ? "&" : "?") + q);
             HttpResponse<String> tr = client.sendForString(HttpRequest.newBuilder(tokenUri)
                     .header("Authorization", creds.basicAuthorization())
+                    .header(UserAgent.HEADER, UserAgent.DFDAEMON)
                     .timeout(Duration.ofSeconds(30)).GET().build());
             if (tr.statusCode() != 200) {
                 LOG.warning("token service " + realmUri + " refused the configured credentials for "

@@ -1,5 +1,7 @@
 package io.dfly.mirror;
 
+import io.dfly.core.protocol.UserAgent;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -56,6 +58,7 @@ public class UpstreamClient {
                     b.header(name, v);
                 }
             });
+            b.setHeader(UserAgent.HEADER, UserAgent.DFDAEMON);
             HttpResponse<InputStream> r;
             try {
                 r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());

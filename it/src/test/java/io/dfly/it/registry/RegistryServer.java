@@ -33,7 +33,7 @@ public final class RegistryServer implements AutoCloseable {
     public record Access(String method, String path, int status, String userAgent) {
         /** Whether the request came from dfly (the JDK HTTP client), not from a container client. */
         public boolean fromDfly() {
-            return userAgent.startsWith("Java-http-client");
+            return userAgent.startsWith("dfly-");
         }
     }
 

@@ -1,5 +1,7 @@
 package io.dfly.supernode.cdn;
 
+import io.dfly.core.protocol.UserAgent;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -102,6 +104,7 @@ public final class OriginClient {
                 }
             });
         }
+        c.setRequestProperty(UserAgent.HEADER, UserAgent.SUPERNODE);
         if (fromByte > 0) {
             c.setRequestProperty("Range", "bytes=" + fromByte + "-");
         }
