@@ -25,6 +25,13 @@ import java.util.random.RandomGenerator;
  * </ul>
  * A copy in flight that is never reported stops counting when {@link TaskSwarm#expireInFlight} drops it.
  *
+ * <p>Starters first ({@link SchedulerLimits#startersFirst()}): while other peers that hold no piece
+ * and fetch none are waiting (a herd starting together), a peer that already holds pieces gets nothing
+ * (WAIT) and a newcomer gets one first piece, from an idle holder or the seed, and nothing more until it
+ * lands. Every holder's upload then goes, at full speed, to a peer that has nothing to upload yet, so
+ * the uploaders double every re-ask round instead of trading among the first few. A lone newcomer in a
+ * warm swarm (nobody else waiting) is not restricted; newcomers silent for a second do not count.
+ *
  * <p>Cost: O(pieces) bit and array operations plus, for each assigned piece, a bounded walk of at most
  * {@value #CANDIDATES_PER_PIECE} of its available holders; never O(members): per-piece counts and
  * the holders under their upload cap are kept incrementally by {@link TaskSwarm}.
@@ -59,6 +66,23 @@ public final class RarestFirstScheduler implements PieceScheduler {
         if (count == 0) {
             return out;
         }
+        // starters first (see the class comment)
+        boolean firstPiece = false;
+        if (limits.startersFirst()) {
+            boolean starting = swarm.isStarting(me);
+            int othersWaiting = swarm.waitingStarterCount(nowMillis) - (starting ? 1 : 0);
+            if (othersWaiting > 0) {
+                if (me.pieces.isEmpty()) {
+                    if (!starting) {
+                        return out; // its first piece comes alone, at full speed
+                    }
+                    firstPiece = true;
+                    maxPieces = 1;
+                } else {
+                    return out; // the holders' upload goes to peers that have nothing to upload yet
+                }
+            }
+        }
         Decision d = new Decision(swarm, me, Math.min(maxPieces, count), nowMillis);
         // candidates: pieces some peer can serve now, or the seed could (it has a free slot)
         long[] keys = new long[count];
@@ -89,6 +113,9 @@ public final class RarestFirstScheduler implements PieceScheduler {
             pieces[k] = piece;
 
             PeerState source = pickPeer(swarm, me, piece, d, nowMillis);
+            if (firstPiece && source != null && source.uploading + d.extraLoad(source) > 0) {
+                source = null; // a first piece only from an idle holder
+            }
             if (source == null && d.seedFree) {
                 if (seedMayUpload(swarm, piece, d, nowMillis)) {
                     source = pickSeed(swarm, piece, d, nowMillis);

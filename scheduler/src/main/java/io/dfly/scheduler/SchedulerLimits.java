@@ -20,10 +20,17 @@ import java.io.Serializable;
  * @param seedDuplicateAfterMillis starvation guard: a peer refused a seed upload by the
  *                             {@code seedCopies} rule for this long (no assignment at all meanwhile)
  *                             gets the seed's copy anyway if the seed has a free slot
+ * @param startersFirst        while peers that hold no piece are waiting (heard from within the last
+ *                             second), peers that already hold pieces get nothing, so every holder's
+ *                             upload goes to a newcomer; and a peer's first piece comes alone and from
+ *                             an idle holder (the seed aside), so it lands at full speed and the newcomer
+ *                             becomes an uploader as soon as possible: the number of uploaders doubles
+ *                             every round trip of the herd's re-asks instead of crawling
  */
 public record SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int peerMaxFailures,
                               long peerTimeoutMillis, long inFlightTimeoutMillis, int seedParallelism,
-                              int seedCopies, long seedDuplicateAfterMillis) implements Serializable {
+                              int seedCopies, long seedDuplicateAfterMillis, boolean startersFirst)
+        implements Serializable {
     /** Default {@link #seedParallelism()}: four transfers still fill the seed's link when each
      *  destination is also fetching 3 other pieces, and each first copy takes 4 × S/pieces / u_s. */
     public static final int DEFAULT_SEED_PARALLELISM = 4;
@@ -32,11 +39,28 @@ public record SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int
     /** Default {@link #seedDuplicateAfterMillis()}. */
     public static final long DEFAULT_SEED_DUPLICATE_AFTER_MILLIS = 3_000;
 
-    /** The five limits the supernode configures, with the default seeding policy. */
+    /** Default {@link #startersFirst()}. */
+    public static final boolean DEFAULT_STARTERS_FIRST = true;
+
+    /** The five limits the supernode configures, with the default seeding and start-up policy. */
     public SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int peerMaxFailures,
                            long peerTimeoutMillis, long inFlightTimeoutMillis) {
         this(peerUploadLimit, supernodeUploadLimit, peerMaxFailures, peerTimeoutMillis, inFlightTimeoutMillis,
                 DEFAULT_SEED_PARALLELISM, DEFAULT_SEED_COPIES, DEFAULT_SEED_DUPLICATE_AFTER_MILLIS);
+    }
+
+    /** The limits with an explicit seeding policy and the default start-up policy ({@link #startersFirst()}). */
+    public SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int peerMaxFailures,
+                           long peerTimeoutMillis, long inFlightTimeoutMillis, int seedParallelism,
+                           int seedCopies, long seedDuplicateAfterMillis) {
+        this(peerUploadLimit, supernodeUploadLimit, peerMaxFailures, peerTimeoutMillis, inFlightTimeoutMillis,
+                seedParallelism, seedCopies, seedDuplicateAfterMillis, DEFAULT_STARTERS_FIRST);
+    }
+
+    /** The same limits with {@link #startersFirst()} set. */
+    public SchedulerLimits withStartersFirst(boolean on) {
+        return new SchedulerLimits(peerUploadLimit, supernodeUploadLimit, peerMaxFailures, peerTimeoutMillis,
+                inFlightTimeoutMillis, seedParallelism, seedCopies, seedDuplicateAfterMillis, on);
     }
 
     /** Most pieces one supernode member uploads at once for one task. */

@@ -46,8 +46,19 @@ public final class TaskSwarm implements Serializable {
     /** Peers (not supernode members) that have not left. */
     private int livePeers;
 
+    /** Live peers (not supernode members) holding no piece and fetching none: they wait for their first. */
+    private final BitSet starting = new BitSet();
+    private int startingCount;
+    /** Of {@link #starting}, those not heard from within {@link #STARTER_WINDOW_MILLIS}, as of {@link #staleSweepMillis}. */
+    private int staleStarting;
+    private long staleSweepMillis = Long.MIN_VALUE;
+    /** A starting peer not heard from for this long does not count as waiting (it re-asks every 100-200 ms). */
+    static final long STARTER_WINDOW_MILLIS = 1_000;
+    /** Live peers (not supernode members) holding at least one piece. */
+    private int holdingPeers;
+
     /** An assignment nobody has reported on yet. */
-    private record InFlight(int sourceIndex, long assignedAtMillis) implements Serializable {
+    record InFlight(int sourceIndex, long assignedAtMillis) implements Serializable {
     }
 
     public TaskSwarm(String taskId, int pieceSize) {
@@ -126,10 +137,12 @@ public final class TaskSwarm implements Serializable {
             } else {
                 livePeers++;
             }
+            refresh(p, false);
         } else {
             p.baseUrl = baseUrl;
             p.lastSeenMillis = nowMillis;
             if (p.left) {
+                boolean wasHolding = holding(p);
                 p.left = false;
                 p.failures = 0;
                 if (!p.supernode) {
@@ -143,12 +156,67 @@ public final class TaskSwarm implements Serializable {
                         setAvailable(p, n, avail);
                     }
                 }
+                refresh(p, wasHolding);
             }
         }
         return p;
     }
 
     public PeerState peer(String id) { return peers.get(id); }
+
+    /** The assignment of {@code piece} to the member at {@code peerIndex}, or null. */
+    InFlight inFlight(int peerIndex, int piece) {
+        return inFlight.get(key(peerIndex, piece));
+    }
+
+    /** Live peers holding at least one piece (the swarm's uploaders, the seed aside). */
+    public int holdingPeerCount() {
+        return holdingPeers;
+    }
+
+    /**
+     * Live peers that hold no piece, fetch none and were heard from lately: they wait for a first
+     * piece. Stale ones (silent for a second) are recounted at most every 200 ms of swarm time.
+     */
+    public int waitingStarterCount(long nowMillis) {
+        if (startingCount == 0) {
+            return 0;
+        }
+        if (staleSweepMillis == Long.MIN_VALUE || nowMillis < staleSweepMillis || nowMillis - staleSweepMillis >= 200) {
+            staleSweepMillis = nowMillis;
+            int stale = 0;
+            for (int i = starting.nextSetBit(0); i >= 0; i = starting.nextSetBit(i + 1)) {
+                if (nowMillis - byIndex.get(i).lastSeenMillis > STARTER_WINDOW_MILLIS) {
+                    stale++;
+                }
+            }
+            staleStarting = stale;
+        }
+        return Math.max(0, startingCount - staleStarting);
+    }
+
+    /** Whether the peer holds no piece and fetches none. */
+    boolean isStarting(PeerState p) {
+        return starting.get(p.index);
+    }
+
+    /** Keeps {@link #starting} and {@link #holdingPeers} after a change of {@code p}'s pieces, fetches or presence. */
+    private void refresh(PeerState p, boolean wasHolding) {
+        boolean live = !p.supernode && !p.left;
+        boolean holding = live && !p.pieces.isEmpty();
+        if (holding != wasHolding) {
+            holdingPeers += holding ? 1 : -1;
+        }
+        boolean start = live && !holding && p.fetching.isEmpty();
+        if (start != starting.get(p.index)) {
+            starting.set(p.index, start);
+            startingCount += start ? 1 : -1;
+        }
+    }
+
+    private static boolean holding(PeerState p) {
+        return !p.supernode && !p.left && !p.pieces.isEmpty();
+    }
 
     public Collection<PeerState> peers() { return Collections.unmodifiableCollection(peers.values()); }
 
@@ -263,6 +331,7 @@ public final class TaskSwarm implements Serializable {
         }
         ensurePiece(piece);
         boolean had = p.pieces.get(piece);
+        boolean wasHolding = holding(p);
         p.pieces.set(piece);
         if (!p.left) {
             holders(piece).set(p.index);
@@ -271,6 +340,7 @@ public final class TaskSwarm implements Serializable {
                 setAvailable(p, piece, available(p));
             }
         }
+        refresh(p, wasHolding);
     }
 
     /** Replaces what a peer says it holds (its pull's {@code have}); only pieces with a known digest count. */
@@ -279,6 +349,7 @@ public final class TaskSwarm implements Serializable {
         if (p == null) {
             return;
         }
+        boolean wasHolding = holding(p);
         for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
             if (!have.get(n) && n < holdersByPiece.size() && !p.left) {
                 holdersByPiece.get(n).clear(p.index);
@@ -292,6 +363,7 @@ public final class TaskSwarm implements Serializable {
         kept.and(have);
         p.pieces.clear();
         p.pieces.or(kept);
+        refresh(p, wasHolding);
         for (int n = have.nextSetBit(0); n >= 0 && n < digests.size(); n = have.nextSetBit(n + 1)) {
             addPiece(id, n);
         }
@@ -324,10 +396,12 @@ public final class TaskSwarm implements Serializable {
                 it.remove();
             }
         }
+        boolean wasHolding = holding(p);
         p.left = true;
         if (!p.supernode) {
             livePeers--;
         }
+        refresh(p, wasHolding);
         for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
             holdersByPiece.get(n).clear(p.index);
             if (!p.supernode) {
@@ -363,6 +437,7 @@ public final class TaskSwarm implements Serializable {
         inFlight.put(k, new InFlight(source.index, nowMillis));
         inFlightByPiece[a.pieceNum()]++;
         p.fetching.set(a.pieceNum());
+        refresh(p, holding(p));
         boolean wasAvailable = available(source);
         source.uploading++;
         updateAvailability(source, wasAvailable);
@@ -419,6 +494,7 @@ public final class TaskSwarm implements Serializable {
         int piece = (int) key;
         PeerState downloader = byIndex.get((int) (key >>> 32));
         downloader.fetching.clear(piece);
+        refresh(downloader, holding(downloader));
         if (piece < inFlightByPiece.length && inFlightByPiece[piece] > 0) {
             inFlightByPiece[piece]--;
         }
