@@ -290,7 +290,11 @@ final class TaskDownload {
 
     private void fetch(PieceAssignment a) {
         try {
-            int length = engine.fetcher.fetchInto(a, stored);
+            MessageDigest whole = fileDigest.startPiece(a.pieceNum());
+            int length = engine.fetcher.fetchInto(a, stored, whole);
+            if (whole != null) {
+                fileDigest.offerPiece(a.pieceNum(), length, whole);
+            }
             completedBytes.add(length);
             if (isSupernode(a.sourcePeerId())) {
                 fromSupernode.add(length);

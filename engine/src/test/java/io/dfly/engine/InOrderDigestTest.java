@@ -87,4 +87,28 @@ class InOrderDigestTest {
             assertThrows(IOException.class, () -> t.writeUnverified(1, 0, ByteBuffer.wrap(all, 0, 10)));
         }
     }
+
+    @Test
+    void theNextPieceCanBeHashedWhileItArrivesAndALateCopyIsDropped() throws Exception {
+        byte[] all = file(3 * 1000 + 10);
+        try (PieceStore store = new PieceStore(dir)) {
+            StoredTask t = store.create(ID, all.length, 1000);
+            InOrderDigest d = new InOrderDigest();
+            java.security.MessageDigest onTheFly = d.startPiece(0);
+            org.junit.jupiter.api.Assertions.assertNotNull(onTheFly);
+            assertNull(d.startPiece(1), "only the next piece is hashed on the fly");
+            onTheFly.update(all, 0, 1000);
+            put(t, all, 1000, 0);
+            d.offerPiece(0, 1000, onTheFly);
+            // piece 1: its on-the-fly copy arrives after the piece was hashed from disk, so it is dropped
+            java.security.MessageDigest late = d.startPiece(1);
+            late.update(new byte[]{42}); // garbage: must never be adopted
+            put(t, all, 1000, 1);
+            d.advance(t);
+            d.offerPiece(1, 1000, late);
+            put(t, all, 1000, 2);
+            put(t, all, 1000, 3);
+            assertEquals(Digests.sha256(all), d.finish(t, all.length));
+        }
+    }
 }
