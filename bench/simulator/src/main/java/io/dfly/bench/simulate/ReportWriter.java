@@ -30,11 +30,16 @@ final class ReportWriter {
             b.append("- scheduler sources: ").append(git).append('\n');
         }
         b.append(ResultTable.f("- parameters: u_s = %.0f MB/s, u_i = %.0f MB/s, d_i = %.0f MB/s (MB = 10^6 B); "
-                        + "piece-parallelism %d, peer-upload-limit %d, seed-upload-limit %d, WAIT re-ask %d ms, heartbeat %d ms, "
+                        + "piece-parallelism %d, peer-upload-limit %d, seed-upload-limit %d, %s, starters first %s, heartbeat %d ms, "
                         + "arrivals %s, seed %d; piece size by `PieceSizeRule`%n",
                 t.seedUpload() / SimulationConfig.MB, t.peerUpload() / SimulationConfig.MB,
                 t.peerDownload() / SimulationConfig.MB, t.parallelism(), t.peerUploadLimit(), t.seedUploadLimit(),
-                t.pollMillis(), t.heartbeatMillis(),
+                t.waitModel() == SimulationConfig.WaitModel.HOLD
+                        ? "wait model hold (a pull that finds nothing is held up to " + t.holdMillis()
+                        + " ms, woken by reports/joins: own + peer-upload-limit + 1 longest held; WAIT after a hold: re-ask in "
+                        + SimulationConfig.HELD_WAIT_MILLIS + " ms)"
+                        : "wait model poll (WAIT re-ask " + t.pollMillis() + " ms)",
+                t.startersFirst() ? "on" : "off", t.heartbeatMillis(),
                 t.arrivalSpreadMillis() == 0 ? "all at t = 0 (herd)" : "uniform in [0, " + t.arrivalSpreadMillis() + " ms]",
                 t.randomSeed()));
         b.append("- cases: ");
@@ -46,10 +51,13 @@ final class ReportWriter {
         b.append("T* = max(S/u_s, S/min d_i, N·S/(u_s + Σu_i)); T = a peer's download time (arrival to last piece).\n\n");
         b.append(ResultTable.completion(results));
         b.append("\n## Supernode load\n\n");
-        b.append("Decisions = `schedule()` calls (one per pull that is not DONE), timed one by one inside the run "
+        b.append("Decisions = `schedule()` calls (one per pull that is not DONE, plus, in the hold model, one per re-run of a "
+                + "held pull: each wake-up and each hold's end), timed one by one inside the run "
                 + "(first case includes JIT warm-up). \"needed\" = calls / simulated time, and the most calls in one "
                 + "simulated second; \"one core\" = 1 / CPU µs per decision (thread CPU time, so other processes' load on a "
-                + "shared machine does not count; the wall-clock columns do include it).\n\n");
+                + "shared machine does not count; the wall-clock columns do include it). \"found nothing\" = calls that "
+                + "assigned nothing; \"WAIT answers\" = WAITs the peers actually got (poll model: every such call; hold "
+                + "model: only holds that ended without an assignment).\n\n");
         b.append(ResultTable.load(results));
         if (micro != null) {
             b.append("\n## Focused microbenchmark (live swarm at half of all bytes delivered, largest N)\n\n");
@@ -57,7 +65,7 @@ final class ReportWriter {
                     + "maxPieces 4 and 1; own scheduler and random source, so the run is not disturbed.\n\n");
             b.append(ResultTable.microbench(micro));
         }
-        b.append("\n## Timelines\n\nOne sample per simulated second (about 15 shown per case); \"decisions\" and \"WAIT\" count the "
+        b.append("\n## Timelines\n\nOne sample per simulated second (about 15 shown per case); \"decisions\" and \"found nothing\" count the "
                 + "second before the sample.\n");
         for (SimulationResult r : results) {
             b.append(ResultTable.f("%n### %s, N = %,d%n%n", ResultTable.size(r.config().fileBytes()), r.config().peers()));

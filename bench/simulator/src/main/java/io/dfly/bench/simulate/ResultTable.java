@@ -29,15 +29,17 @@ final class ResultTable {
 
     static String load(List<SimulationResult> runs) {
         StringBuilder b = new StringBuilder();
-        b.append("| file | N | schedule() calls | calls / (N·pieces) | WAIT answers | CPU µs/decision | CPU µs/WAIT | wall µs mean | wall p50 | wall p99 "
+        b.append("| file | N | schedule() calls | of which held re-runs | calls / (N·pieces) | found nothing | WAIT answers | CPU µs/decision | CPU µs/empty | wall µs mean | wall p50 | wall p99 "
                 + "| CPU µs/pull | needed avg /s | needed peak /s | one core /s (1/CPU µs) | peak / core | sim wall (s) |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (SimulationResult r : runs) {
             double mean = r.scheduleCpuMicros();
+            boolean hold = r.config().waitModel() == SimulationConfig.WaitModel.HOLD;
             double capacity = mean <= 0 ? 0 : 1e6 / mean;
-            b.append(f("| %s | %,d | %,d | %.2f | %,d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %,.0f | %,d | %,.0f | %.2f | %.1f |\n",
-                    size(r.config().fileBytes()), r.config().peers(), r.scheduleCalls(),
-                    r.scheduleCalls() / ((double) r.config().peers() * r.pieceCount()), r.emptyDecisions(), mean,
+            b.append(f("| %s | %,d | %,d | %,d | %.2f | %,d | %,d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %,.0f | %,d | %,.0f | %.2f | %.1f |\n",
+                    size(r.config().fileBytes()), r.config().peers(), r.scheduleCalls(), r.heldReruns(),
+                    r.scheduleCalls() / ((double) r.config().peers() * r.pieceCount()), r.emptyDecisions(),
+                    hold ? r.holdsExpired() : r.emptyDecisions(), mean,
                     r.waitCpuMicros(),
                     r.schedule().meanMicros(), r.schedule().percentileMicros(50), r.schedule().percentileMicros(99),
                     r.pullCpuMicros(),
@@ -78,7 +80,7 @@ final class ResultTable {
     /** About 15 rows: every k-th one-second sample, and the last. */
     static String timeline(SimulationResult r) {
         StringBuilder b = new StringBuilder();
-        b.append("| t (s) | delivered | peers done | pieces in swarm | in flight per downloading peer | peer uploads | seed uploads | decisions in the last second | of which WAIT |\n");
+        b.append("| t (s) | delivered | peers done | pieces in swarm | in flight per downloading peer | peer uploads | seed uploads | decisions in the last second | of which found nothing |\n");
         b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<TimelineSample> all = r.timeline();
         int step = Math.max(1, (int) Math.ceil(all.size() / 15.0));

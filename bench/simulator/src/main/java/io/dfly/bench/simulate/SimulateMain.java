@@ -26,7 +26,17 @@ public final class SimulateMain {
               --parallelism K           pieces a peer downloads at once          (default 4)
               --peer-upload-limit K     pieces a peer uploads at once            (default 5)
               --seed-upload-limit K     pieces the supernode uploads at once     (default 50)
-              --poll-ms MS              a peer's re-ask delay after WAIT         (default 200)
+              --wait-model hold|poll    how a pull that finds nothing is answered (default hold)
+                                        hold: as the supernode does now (TaskService.pullHeld): held up
+                                          to --hold-ms and re-run when woken; a successful report wakes
+                                          the reporter's own held pull and the peer-upload-limit + 1
+                                          longest-held others, a join wakes as many; a hold that ends
+                                          empty answers WAIT and the peer asks again 10 ms later
+                                        poll: the old supernode: WAIT at once, the peer asks again
+                                          after --poll-ms (or when one of its own pieces lands)
+              --hold-ms MS              longest hold of a pull (hold model)      (default 500)
+              --poll-ms MS              a peer's re-ask delay after WAIT (poll)  (default 200)
+              --starters-first on|off   SchedulerLimits.startersFirst            (default on)
               --arrival-spread-ms MS    peers arrive uniformly in [0, MS]; 0 = herd (default 0)
               --seed N                  random seed (tie-breaking, arrivals)     (default 42)
               --no-microbench           skip the focused schedule() timing at the largest N
@@ -50,6 +60,9 @@ public final class SimulateMain {
         int peerLimit = base.peerUploadLimit();
         int seedLimit = base.seedUploadLimit();
         long poll = base.pollMillis();
+        SimulationConfig.WaitModel waitModel = base.waitModel();
+        long holdMs = base.holdMillis();
+        boolean startersFirst = base.startersFirst();
         long spread = base.arrivalSpreadMillis();
         long seed = base.randomSeed();
         boolean microbench = true;
@@ -81,6 +94,17 @@ public final class SimulateMain {
                             case "--peer-upload-limit" -> peerLimit = (int) positive(a, Integer.parseInt(v));
                             case "--seed-upload-limit" -> seedLimit = (int) positive(a, Integer.parseInt(v));
                             case "--poll-ms" -> poll = (long) positive(a, Long.parseLong(v));
+                            case "--hold-ms" -> holdMs = (long) positive(a, Long.parseLong(v));
+                            case "--wait-model" -> waitModel = switch (v) {
+                                case "hold" -> SimulationConfig.WaitModel.HOLD;
+                                case "poll" -> SimulationConfig.WaitModel.POLL;
+                                default -> throw new NumberFormatException(v);
+                            };
+                            case "--starters-first" -> startersFirst = switch (v) {
+                                case "on", "true" -> true;
+                                case "off", "false" -> false;
+                                default -> throw new NumberFormatException(v);
+                            };
                             case "--arrival-spread-ms" -> spread = Long.parseLong(v);
                             case "--seed" -> seed = Long.parseLong(v);
                             case "--out" -> out = Path.of(v);
@@ -93,7 +117,7 @@ public final class SimulateMain {
             }
         }
         SimulationConfig template = new SimulationConfig(fileBytes, 1, seedUp, peerUp, peerDown, parallelism, peerLimit,
-                seedLimit, poll, base.heartbeatMillis(), spread, seed);
+                seedLimit, poll, base.heartbeatMillis(), spread, seed, waitModel, holdMs, startersFirst);
         List<SimulationConfig> cases = new ArrayList<>();
         for (int n : peers) {
             cases.add(template.withPeers(n));

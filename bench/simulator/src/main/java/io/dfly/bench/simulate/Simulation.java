@@ -22,9 +22,23 @@ import java.util.function.IntUnaryOperator;
  *   <li>a peer pulls with its free slots (parallelism − in flight): the supernode adds the peer's
  *       pieces ({@code addPieces}), sweeps expired assignments ({@code expireInFlight}, which itself runs
  *       at most once a second), calls {@code schedule}, records each assignment;</li>
- *   <li>ASSIGNED with slots still free: the engine pulls again at once; WAIT: it pulls again after
- *       {@code pollMillis} or as soon as one of its own pieces lands, whichever is first;</li>
- *   <li>a landed piece is reported (success) and makes the peer a source at once, then the peer pulls;</li>
+ *   <li>ASSIGNED with slots still free: the engine pulls again at once;</li>
+ *   <li>a pull that finds nothing, {@link SimulationConfig.WaitModel#HOLD} (the supernode now,
+ *       {@code TaskService.pullHeld} with {@code TaskSignals}): the pull is held up to {@code holdMillis}
+ *       (500 ms). A held pull is armed in the task's wake list (arm order); it is re-run (a real
+ *       {@code schedule()} call, with the pull's own maxPieces) when woken, and once more when the hold
+ *       ends. A successful report wakes the reporter's own held pull plus the {@code peer-upload-limit + 1}
+ *       longest-armed others ({@code TaskService.wakeOnReport}); a join wakes the same number. A woken
+ *       re-run that still finds nothing is armed again at the back of the list. ASSIGNED ends the hold;
+ *       nothing at the end of the hold answers WAIT with {@code waitMillis} 10 and the engine asks again
+ *       10 ms later, or as soon as one of its own pieces lands. While its pull is held the engine's loop
+ *       is blocked in it: its landed pieces are reported (which wakes the hold) but start no new pull.
+ *       The CDN copy holds the whole file from t = 0, so the supernode's "piece published, wake
+ *       everyone" never fires here;</li>
+ *   <li>{@link SimulationConfig.WaitModel#POLL} (the old supernode): WAIT at once, and the engine pulls
+ *       again after {@code pollMillis} or as soon as one of its own pieces lands, whichever is first;</li>
+ *   <li>a landed piece is reported (success) and makes the peer a source at once, then the peer pulls
+ *       (unless its pull is held);</li>
  *   <li>heartbeats every {@code heartbeatMillis} keep every peer a live source.</li>
  * </ul>
  * Zero network latency: a pull, a report and a piece request take no time, only bytes do.
@@ -50,6 +64,8 @@ public final class Simulation {
     private static final int DONE = 2;
     private static final int HEARTBEAT = 3;
     private static final int SAMPLE = 4;
+    private static final int HOLD_END = 5;
+    private static final int RERUN = 6;
     private static final String SEED_ID = "supernode-cdn";
 
     private final SimulationConfig config;
@@ -84,6 +100,12 @@ public final class Simulation {
     private long seedPiecesDuplicate;
     private int[] callsPerSecond = new int[64];
     private long emptyDecisions;
+    private long heldReruns;
+    private long holds;
+    private long holdsExpired;
+    /** Hold model: the task's wake list (TaskSignals' LinkedHashSet of waiters, in arm order), by peer index. */
+    private int waitHead = -1;
+    private int waitTail = -1;
     private long seedBytes;
     private long peerBytes;
     private long expired;
@@ -167,6 +189,20 @@ public final class Simulation {
                     }
                     queue.push(now + config.heartbeatMillis() / 1000.0, HEARTBEAT, 0, 0);
                 }
+                case HOLD_END -> {
+                    SimulatedPeer p = peers[queue.subject()];
+                    // the hold's timeout fires its waiter; a waiter already taken by a wake-up has a re-run pending
+                    if (p.holding && p.holdVersion == queue.version() && p.armed) {
+                        disarm(p);
+                        attempt(p, now);
+                    }
+                }
+                case RERUN -> {
+                    SimulatedPeer p = peers[queue.subject()];
+                    if (p.holding && p.holdVersion == queue.version()) {
+                        attempt(p, now);
+                    }
+                }
                 case SAMPLE -> {
                     sample(now);
                     queue.push(now + 1.0, SAMPLE, 0, 0);
@@ -196,11 +232,15 @@ public final class Simulation {
                 seedBytes, peerBytes, scheduleStats, scheduleCpuNanos / 1000.0 / Math.max(1, scheduleStats.count()),
                 waitCpuNanos / 1000.0 / Math.max(1, emptyDecisions), transferSeconds,
                 pullCpuNanos / 1000.0 / Math.max(1, scheduleStats.count()), emptyDecisions, peak, expired, maxSeedUploads, seedPiecesUnique, seedPiecesDuplicate,
-                fullCopyAt, List.copyOf(timeline), events, (System.nanoTime() - wallStart) / 1e9);
+                fullCopyAt, List.copyOf(timeline), events, (System.nanoTime() - wallStart) / 1e9, heldReruns, holds,
+                holdsExpired);
     }
 
     private void arrive(SimulatedPeer p, double now) {
         swarm.join(p.id, "http://" + p.id, false, millis(now));
+        if (config.waitModel() == SimulationConfig.WaitModel.HOLD) {
+            signal(p, config.wakeOnReport()); // TaskService.register wakes like a successful report
+        }
         pull(p, now);
     }
 
@@ -213,6 +253,129 @@ public final class Simulation {
         if (free <= 0) {
             return; // the engine waits for one of its pieces to land
         }
+        if (p.holding) {
+            return; // its loop is blocked in the held pull
+        }
+        boolean hold = config.waitModel() == SimulationConfig.WaitModel.HOLD;
+        if (hold) {
+            arm(p); // armed before the pull runs, as TaskService.Hold.attempt does
+        }
+        List<Assignment> decided = decide(p, free, now);
+        if (decided.isEmpty()) {
+            if (hold) {
+                holds++;
+                p.holding = true;
+                p.holdVersion++;
+                p.holdMax = free;
+                p.holdDeadline = now + config.holdMillis() / 1000.0;
+                queue.push(p.holdDeadline, HOLD_END, p.node - 1, p.holdVersion);
+            } else {
+                queuePull(p, now + config.pollMillis() / 1000.0);
+            }
+            return;
+        }
+        if (hold) {
+            disarm(p);
+        }
+        start(p, decided, now);
+    }
+
+    /**
+     * One try of a held pull ({@code TaskService.Hold.attempt}): armed again at the back of the wake list,
+     * run with the pull's own maxPieces; ASSIGNED or the hold's end answers, otherwise it stays held.
+     */
+    private void attempt(SimulatedPeer p, double now) {
+        arm(p);
+        if (p.done()) {
+            end(p); // TaskRecord.pull answers DONE before scheduling
+            return;
+        }
+        heldReruns++;
+        List<Assignment> decided = decide(p, p.holdMax, now);
+        if (!decided.isEmpty()) {
+            end(p);
+            start(p, decided, now);
+        } else if (now >= p.holdDeadline) {
+            end(p);
+            holdsExpired++;
+            // WAIT with waitMillis 10: the engine asks again then, or when one of its pieces lands
+            queuePull(p, now + SimulationConfig.HELD_WAIT_MILLIS / 1000.0);
+        }
+    }
+
+    private void end(SimulatedPeer p) {
+        disarm(p);
+        p.holding = false;
+        p.holdVersion++;
+    }
+
+    /**
+     * {@code TaskSignals.signal(task, peer, others)}: takes the peer's own waiter and at most
+     * {@code others} more, the longest armed first, and re-runs each (in the list's order).
+     */
+    private void signal(SimulatedPeer p, int others) {
+        int left = others;
+        boolean own = p.armed;
+        for (int i = waitHead; i >= 0 && (left > 0 || own); ) {
+            SimulatedPeer w = peers[i];
+            i = w.waitNext;
+            if (w == p) {
+                own = false;
+                wake(w);
+            } else if (left > 0) {
+                left--;
+                wake(w);
+            } else if (own) {
+                // the rest are not woken; the peer's own waiter is further down the list
+                disarm(p);
+                queue.push(queue.time(), RERUN, p.node - 1, p.holdVersion);
+                own = false;
+            }
+        }
+    }
+
+    private void wake(SimulatedPeer w) {
+        disarm(w);
+        queue.push(queue.time(), RERUN, w.node - 1, w.holdVersion);
+    }
+
+    private void arm(SimulatedPeer p) {
+        if (p.armed) {
+            disarm(p);
+        }
+        int i = p.node - 1;
+        p.armed = true;
+        p.waitPrev = waitTail;
+        p.waitNext = -1;
+        if (waitTail >= 0) {
+            peers[waitTail].waitNext = i;
+        } else {
+            waitHead = i;
+        }
+        waitTail = i;
+    }
+
+    private void disarm(SimulatedPeer p) {
+        if (!p.armed) {
+            return;
+        }
+        if (p.waitPrev >= 0) {
+            peers[p.waitPrev].waitNext = p.waitNext;
+        } else {
+            waitHead = p.waitNext;
+        }
+        if (p.waitNext >= 0) {
+            peers[p.waitNext].waitPrev = p.waitPrev;
+        } else {
+            waitTail = p.waitPrev;
+        }
+        p.armed = false;
+        p.waitPrev = -1;
+        p.waitNext = -1;
+    }
+
+    /** What the supernode does for one pull (or held re-run): touch, addPieces, expire, schedule, record. */
+    private List<Assignment> decide(SimulatedPeer p, int free, double now) {
         long ms = millis(now);
         long c0 = cpu.getCurrentThreadCpuTime();
         swarm.touch(p.id, ms);
@@ -240,9 +403,12 @@ public final class Simulation {
         if (decided.isEmpty()) {
             emptyDecisions++;
             waitsSinceSample++;
-            queuePull(p, now + config.pollMillis() / 1000.0);
-            return;
         }
+        return decided;
+    }
+
+    /** The engine starts the assigned pieces; with slots still free its loop pulls again at once. */
+    private void start(SimulatedPeer p, List<Assignment> decided, double now) {
         for (Assignment a : decided) {
             int source = nodeById.get(a.sourcePeerId());
             long length = PieceSizeRule.pieceLength(config.fileBytes(), pieceSize, a.pieceNum());
@@ -288,12 +454,17 @@ public final class Simulation {
             peerBytes += length;
             p.bytesFromPeers += length;
         }
-        swarm.report(p.id, piece, sourceId, true, millis(now));
-        if (p.have.cardinality() == pieceCount) {
+        boolean complete = p.have.cardinality() == pieceCount;
+        if (complete) {
             p.completedAt = now;
             donePeers++;
-        } else {
+        } else if (!p.holding) {
             queuePull(p, now); // wake: the engine's loop pulls right after a piece lands
+        }
+        swarm.report(p.id, piece, sourceId, true, millis(now));
+        if (config.waitModel() == SimulationConfig.WaitModel.HOLD) {
+            // the reporter is a source of the piece now, and its source has a free slot again
+            signal(p, config.wakeOnReport());
         }
         if (!probed && probe != null && (seedBytes + peerBytes) * 2 >= totalBytes) {
             probed = true;

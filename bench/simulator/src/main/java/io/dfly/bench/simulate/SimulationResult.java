@@ -18,7 +18,8 @@ import java.util.List;
  * @param transferSeconds  summed duration of all piece transfers
  * @param pullCpuMicros    mean thread CPU time of a whole pull (touch + addPieces + expireInFlight + schedule +
  *                         recordAssignment), µs
- * @param emptyDecisions   pulls answered WAIT (no assignment)
+ * @param emptyDecisions   {@code schedule()} calls that assigned nothing (poll model: each answered WAIT;
+ *                         hold model: each kept or ended a hold)
  * @param peakCallsPerSecond most {@code schedule()} calls in one simulated second
  * @param expiredAssignments in-flight assignments dropped by the 60 s timeout (should be 0)
  * @param maxSeedUploads   most pieces the CDN copy uploaded at once
@@ -27,6 +28,10 @@ import java.util.List;
  * @param fullCopyAt       when the peers together first held every piece (the seed's job is done)
  * @param timeline         one sample per simulated second
  * @param wallSeconds      how long the simulation took to run
+ * @param heldReruns       hold model: {@code schedule()} calls that re-ran a held pull (woken, or at the
+ *                         hold's end); included in {@code schedule}
+ * @param holds            hold model: pulls that found nothing and were held
+ * @param holdsExpired     hold model: holds that ended without an assignment (answered WAIT, 10 ms)
  */
 public record SimulationResult(SimulationConfig config, int pieceSize, int pieceCount, double lowerBound,
                                double[] downloadSeconds, double endSeconds, long seedBytes, long peerBytes,
@@ -35,7 +40,7 @@ public record SimulationResult(SimulationConfig config, int pieceSize, int piece
                                long emptyDecisions, int peakCallsPerSecond, long expiredAssignments, int maxSeedUploads,
                                long seedPiecesUnique, long seedPiecesDuplicate, double fullCopyAt,
                                List<TimelineSample> timeline, long events,
-                               double wallSeconds) {
+                               double wallSeconds, long heldReruns, long holds, long holdsExpired) {
 
     /** Nearest-rank percentile of the peers' download times. */
     public double percentile(double p) {

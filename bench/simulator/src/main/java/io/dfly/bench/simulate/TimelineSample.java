@@ -11,7 +11,7 @@ package io.dfly.bench.simulate;
  * @param seedUploads   piece transfers in flight from the CDN copy
  * @param piecesInSwarm distinct pieces the peers hold between them
  * @param calls         {@code schedule()} calls since the previous sample
- * @param waits         of which answered WAIT
+ * @param waits         of which assigned nothing
  */
 public record TimelineSample(double time, double delivered, int donePeers, int downloading, int peerUploads,
                              int seedUploads, int piecesInSwarm, long calls, long waits) {

@@ -45,6 +45,43 @@ class SimulationTest {
     }
 
     @Test
+    void holdModelHoldsPullsAndReRunsThemOnWakeUps() {
+        SimulationConfig c = SimulationConfig.defaults(50).withFileBytes(FILE);
+        assertEquals(SimulationConfig.WaitModel.HOLD, c.waitModel(), "the supernode holds pulls now");
+        assertEquals(6, c.wakeOnReport(), "peer-upload-limit + 1, as TaskService.wakeOnReport");
+        Simulation sim = new Simulation(c, null);
+        SimulationResult r = sim.run();
+        assertEquals(50 * FILE, r.seedBytes() + r.peerBytes());
+        for (long b : sim.bytesReceived()) {
+            assertEquals(FILE, b);
+        }
+        assertTrue(r.percentile(50) >= r.lowerBound() - 1e-9);
+        assertTrue(r.holds() > 0, "a herd's pulls are held at the start");
+        assertTrue(r.heldReruns() > 0, "held pulls are re-run when woken");
+        assertTrue(r.heldReruns() <= r.scheduleCalls(), "re-runs are counted as decisions");
+        assertTrue(r.emptyDecisions() >= r.holds(), "every hold started with an empty decision");
+        assertTrue(r.holdsExpired() <= r.holds());
+        assertEquals(0, r.expiredAssignments());
+
+        SimulationResult poll = new Simulation(c.withWaitModel(SimulationConfig.WaitModel.POLL), null).run();
+        assertEquals(0, poll.holds());
+        assertEquals(0, poll.heldReruns());
+        assertEquals(50 * FILE, poll.seedBytes() + poll.peerBytes());
+        // woken at once instead of re-asking on a 200 ms beat: no slower
+        assertTrue(r.percentile(50) <= poll.percentile(50) + 1e-9,
+                "hold p50 " + r.percentile(50) + " vs poll " + poll.percentile(50));
+    }
+
+    @Test
+    void holdModelIsDeterministic() {
+        SimulationConfig c = SimulationConfig.defaults(20).withFileBytes(FILE);
+        SimulationResult a = new Simulation(c, null).run();
+        SimulationResult b = new Simulation(c, null).run();
+        assertArrayEquals(a.downloadSeconds(), b.downloadSeconds());
+        assertEquals(a.heldReruns(), b.heldReruns());
+    }
+
+    @Test
     void lowerBoundIsTheLargestOfTheThreeTerms() {
         double mb = SimulationConfig.MB;
         // seed-bound: S/u_s = 10 s
