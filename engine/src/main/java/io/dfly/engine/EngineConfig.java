@@ -54,7 +54,7 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
         private String advertiseIp = "127.0.0.1";
         private long rateLimit;
         private long uploadRateLimit;
-        private int pieceParallelism = 4;
+        private int pieceParallelism = 3;
         private Duration heartbeatInterval = Duration.ofSeconds(5);
         private String supernodesSetting = "dfly.dfdaemon.supernodes";
         private List<String> volatileParams = TaskIds.DEFAULT_VOLATILE_PARAMS;

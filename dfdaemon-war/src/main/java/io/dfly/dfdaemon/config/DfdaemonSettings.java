@@ -57,7 +57,7 @@ public final class DfdaemonSettings {
         rateLimit = s.bytes(RATELIMIT, 0);
         uploadRateLimit = s.bytes(UPLOAD_RATELIMIT, 0);
         backToSource = s.bool(BACK_TO_SOURCE, true);
-        pieceParallelism = s.integer(PIECE_PARALLELISM, 4, 1, 64);
+        pieceParallelism = s.integer(PIECE_PARALLELISM, 3, 1, 64);
         p2pMinSize = s.bytes(P2P_MIN_SIZE, 1024 * 1024);
         authProviders = s.list(AUTH_PROVIDERS, List.of());
         gcPolicies = s.list(GC_POLICIES, List.of("ttl", "watermark"));

@@ -320,7 +320,8 @@ class TaskServiceTest {
         long heldMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertEquals(PullAction.WAIT, answer.action());
         assertEquals(TaskService.HELD_WAIT_MILLIS, answer.waitMillis());
-        assertTrue(heldMillis >= 140, "held " + heldMillis + " ms");
+        // held for 3/4 to all of the 150 ms hold (holds end at random so a herd does not return at once)
+        assertTrue(heldMillis >= 110, "held " + heldMillis + " ms");
         assertEquals(CONTENT.length, answer.contentLength());
         assertEquals(0, signals.waiting(r.taskId()));
     }

@@ -23,8 +23,8 @@ public final class SimulateMain {
               --seed-upload MB/s        supernode upload u_s (MB = 10^6 bytes)   (default 100)
               --peer-upload MB/s        each peer's upload u_i                   (default 100)
               --peer-download MB/s      each peer's download d_i                 (default 100)
-              --parallelism K           pieces a peer downloads at once          (default 4)
-              --peer-upload-limit K     pieces a peer uploads at once            (default 5)
+              --parallelism K           pieces a peer downloads at once          (default 3)
+              --peer-upload-limit K     pieces a peer uploads at once            (default 3)
               --seed-upload-limit K     pieces the supernode uploads at once     (default 50)
               --wait-model hold|poll    how a pull that finds nothing is answered (default hold)
                                         hold: as the supernode does now (TaskService.pullHeld): held up

@@ -10,8 +10,8 @@ import io.dfly.scheduler.SchedulerLimits;
  * @param seedUpload        u_s, the supernode's (CDN's) upload
  * @param peerUpload        u_i of every peer
  * @param peerDownload      d_i of every peer
- * @param parallelism       pieces a peer downloads at once (dfdaemon piece-parallelism, 4)
- * @param peerUploadLimit   pieces a peer uploads at once (supernode peer-upload-limit, 5)
+ * @param parallelism       pieces a peer downloads at once (dfdaemon piece-parallelism, 3)
+ * @param peerUploadLimit   pieces a peer uploads at once (supernode peer-upload-limit, 3)
  * @param seedUploadLimit   pieces the supernode uploads at once (supernode seed-upload-limit, 50)
  * @param pollMillis        {@link WaitModel#POLL} only: how long a peer told WAIT waits before asking again,
  *                          unless one of its own pieces lands first (the old supernode answered 200 ms)
@@ -50,7 +50,7 @@ public record SimulationConfig(long fileBytes, int peers, double seedUpload, dou
 
     /** The defaults: 1 GiB, 100 MB/s everywhere, Dragonfly/dfly limits, a herd, seed 42. */
     public static SimulationConfig defaults(int peers) {
-        return new SimulationConfig(GIB, peers, 100 * MB, 100 * MB, 100 * MB, 4, 5, 50, 200, 5_000, 0, 42,
+        return new SimulationConfig(GIB, peers, 100 * MB, 100 * MB, 100 * MB, 3, 3, 50, 200, 5_000, 0, 42,
                 WaitModel.HOLD, PULL_HOLD_MILLIS, SchedulerLimits.DEFAULT_STARTERS_FIRST);
     }
 

@@ -48,7 +48,7 @@ class SimulationTest {
     void holdModelHoldsPullsAndReRunsThemOnWakeUps() {
         SimulationConfig c = SimulationConfig.defaults(50).withFileBytes(FILE);
         assertEquals(SimulationConfig.WaitModel.HOLD, c.waitModel(), "the supernode holds pulls now");
-        assertEquals(6, c.wakeOnReport(), "peer-upload-limit + 1, as TaskService.wakeOnReport");
+        assertEquals(c.peerUploadLimit() + 1, c.wakeOnReport(), "peer-upload-limit + 1, as TaskService.wakeOnReport");
         Simulation sim = new Simulation(c, null);
         SimulationResult r = sim.run();
         assertEquals(50 * FILE, r.seedBytes() + r.peerBytes());
