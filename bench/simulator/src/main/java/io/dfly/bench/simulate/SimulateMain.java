@@ -34,7 +34,7 @@ public final class SimulateMain {
                                           empty answers WAIT and the peer asks again 10 ms later
                                         poll: the old supernode: WAIT at once, the peer asks again
                                           after --poll-ms (or when one of its own pieces lands)
-              --hold-ms MS              longest hold of a pull (hold model)      (default 500)
+              --hold-ms MS              longest hold of a pull (hold model; each ends at random in its last quarter, as the supernode does) (default 500)
               --poll-ms MS              a peer's re-ask delay after WAIT (poll)  (default 200)
               --starters-first on|off   SchedulerLimits.startersFirst            (default on)
               --arrival-spread-ms MS    peers arrive uniformly in [0, MS]; 0 = herd (default 0)

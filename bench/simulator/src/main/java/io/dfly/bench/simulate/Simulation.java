@@ -76,6 +76,8 @@ public final class Simulation {
     private final SimulatedPeer[] peers;
     private final Map<String, Integer> nodeById = new HashMap<>();
     private final FluidBandwidthModel bandwidth;
+    /** Where in its last quarter each hold ends, as TaskService does. */
+    private final Random holdJitter;
     private final int pieceSize;
     private final int pieceCount;
     private final long totalBytes;
@@ -146,6 +148,7 @@ public final class Simulation {
         down[0] = 1; // the seed never downloads
         peers = new SimulatedPeer[n];
         Random arrivals = new Random(random.nextLong());
+        this.holdJitter = new Random(random.nextLong());
         for (int i = 0; i < n; i++) {
             double at = config.arrivalSpreadMillis() <= 0 ? 0 : arrivals.nextDouble() * config.arrivalSpreadMillis() / 1000.0;
             peers[i] = new SimulatedPeer(i + 1, "peer-" + i, at);
@@ -267,7 +270,8 @@ public final class Simulation {
                 p.holding = true;
                 p.holdVersion++;
                 p.holdMax = free;
-                p.holdDeadline = now + config.holdMillis() / 1000.0;
+                // TaskService ends a hold at random in its last quarter (3/4 to all of holdMillis)
+                p.holdDeadline = now + config.holdMillis() * (1 - holdJitter.nextDouble() / 4) / 1000.0;
                 queue.push(p.holdDeadline, HOLD_END, p.node - 1, p.holdVersion);
             } else {
                 queuePull(p, now + config.pollMillis() / 1000.0);
