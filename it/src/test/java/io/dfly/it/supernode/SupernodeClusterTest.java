@@ -74,7 +74,7 @@ class SupernodeClusterTest {
             assertTrue(origin.requests().stream().anyMatch(r -> r.path().equals("/files/slow.bin") && r.range() != null),
                     "B resumed with a Range request: " + origin.requests());
             String task = get(b.baseUrl() + "/api/v1/tasks/" + taskId).body();
-            assertTrue(task.contains("\"status\":\"SUCCESS\""), task);
+            assertTrue(task.contains("\"status\":\"SUCCESS\""), task + "\nmember B's log:\n" + b.tail(60));
             assertTrue(b.log().contains("taking over back-to-source"), "B logged the take-over");
 
             // once idle longer than the TTL (and no download is running) B's GC evicts the task
