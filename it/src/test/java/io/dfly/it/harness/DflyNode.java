@@ -227,9 +227,11 @@ public final class DflyNode implements AutoCloseable {
         deleteTree(workDir.resolve("payara"));
     }
 
+    /** Stops the process and deletes its whole temp dir (data, logs): a test leaves nothing behind. */
     @Override
     public void close() {
         stop();
+        deleteTree(workDir);
     }
 
     private void waitFor() {

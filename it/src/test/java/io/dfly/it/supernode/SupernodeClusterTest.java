@@ -40,6 +40,8 @@ class SupernodeClusterTest {
                      "dfly.supernode.cluster.members", "127.0.0.1:" + portA,
                      // B also collects garbage quickly, so the test can watch the TTL policy evict the finished task
                      "dfly.supernode.gc.interval", "1s",
+                     // only the TTL policy: the default watermark policy would evict at once on a host disk above 80%
+                     "dfly.supernode.gc.policies", "ttl",
                      "dfly.plugin.ttl.max-idle", "8s")).start();
              TestPeer peer = new TestPeer("cluster-peer", tmp.resolve("out.bin"))) {
             String url = origin.serveRandom("/files/slow.bin", tmp, size);
@@ -81,7 +83,12 @@ class SupernodeClusterTest {
             while (get(b.baseUrl() + "/api/v1/tasks/" + taskId).statusCode() != 404) {
                 Thread.sleep(200);
             }
-            assertTrue(b.log().contains("GC (ttl): evicted task " + taskId), "B logged what GC freed");
+            // the log line follows the eviction (after the files are deleted): wait for it, as a safety net only
+            long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!b.log().contains("GC (ttl): evicted task " + taskId) && System.nanoTime() < logDeadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(b.log().contains("GC (ttl): evicted task " + taskId), "B logged what GC freed:\n" + b.tail(60));
             assertTrue(!java.nio.file.Files.exists(b.dataDir().resolve("tasks").resolve(taskId)), "the data is gone");
             String metrics = get(b.baseUrl() + "/api/v1/metrics").body();
             assertTrue(SupernodeSwarmTest.metric(metrics, "dfly_supernode_gc_freed_bytes_total") > 0, metrics);
