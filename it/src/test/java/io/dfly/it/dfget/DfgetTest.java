@@ -51,10 +51,10 @@ class DfgetTest {
     @AfterAll
     static void stop() {
         if (dfdaemon != null) {
-            dfdaemon.stop();
+            dfdaemon.close();
         }
         if (supernode != null) {
-            supernode.stop();
+            supernode.close();
         }
         origin.close();
     }

@@ -23,10 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LauncherTest {
 
     @Test
-    void helpListsEveryFlagTheReadmeNames() throws Exception {
+    void helpListsEveryFlagTheReadmeNames(@TempDir Path tmp) throws Exception {
         String readme = Files.readString(Launcher.ROOT.resolve("README.md"));
         for (String script : List.of("supernode", "dfdaemon")) {
-            Launcher help = Launcher.start(Files.createTempDirectory("dfly-help"), Map.of(), script, "--help");
+            Launcher help = Launcher.start(tmp, Map.of(), script, "--help");
             assertEquals(0, help.await(Duration.ofSeconds(30)));
             String text = help.output();
             // every flag in the README's property table of this component
@@ -43,7 +43,7 @@ class LauncherTest {
                 assertTrue(text.contains(common), script + " --help lacks " + common);
             }
         }
-        Launcher qs = Launcher.start(Files.createTempDirectory("dfly-help"), Map.of(), "quickstart", "--help");
+        Launcher qs = Launcher.start(tmp, Map.of(), "quickstart", "--help");
         assertEquals(0, qs.await(Duration.ofSeconds(30)));
         for (String flag : List.of("--supernode-port", "--dfdaemon-port", "--registry", "--data-dir", "--advertise-ip")) {
             assertTrue(qs.output().contains(flag), "quickstart --help lacks " + flag);

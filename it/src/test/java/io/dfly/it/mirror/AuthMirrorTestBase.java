@@ -64,7 +64,7 @@ abstract class AuthMirrorTestBase {
     @AfterAll
     void tearDown() {
         if (dfdaemon != null) {
-            dfdaemon.stop();
+            dfdaemon.close();
         }
         if (registry != null) {
             registry.close();

@@ -73,7 +73,7 @@ class DockerMirrorTest {
                 assertFalse(registry.since(beforeHub, "test/app").isEmpty(), "the Hub pull went through dfdaemon");
                 assertEquals(1, registry.blobGets("test/app", image.bigLayer().digest()), "second pull served from dfly's cache");
             } finally {
-                dfdaemon.stop();
+                dfdaemon.close();
             }
         } finally {
             Procs.deleteTree(work);

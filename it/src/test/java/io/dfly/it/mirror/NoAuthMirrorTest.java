@@ -48,7 +48,7 @@ class NoAuthMirrorTest {
     @AfterAll
     void tearDown() {
         if (dfdaemon != null) {
-            dfdaemon.stop();
+            dfdaemon.close();
         }
         if (registry != null) {
             registry.close();

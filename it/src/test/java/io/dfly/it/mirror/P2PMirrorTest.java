@@ -71,7 +71,7 @@ class P2PMirrorTest {
     void tearDown() {
         for (DflyNode n : new DflyNode[]{hostB, hostA, supernode}) {
             if (n != null) {
-                n.stop();
+                n.close();
             }
         }
         if (registry != null) {

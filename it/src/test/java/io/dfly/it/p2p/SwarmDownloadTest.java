@@ -43,7 +43,7 @@ class SwarmDownloadTest {
     @AfterAll
     static void stop() {
         if (supernode != null) {
-            supernode.stop();
+            supernode.close();
         }
         if (origin != null) {
             origin.close();

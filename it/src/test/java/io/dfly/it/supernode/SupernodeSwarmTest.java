@@ -47,7 +47,7 @@ class SupernodeSwarmTest {
     @AfterAll
     void stop() {
         if (supernode != null) {
-            supernode.stop();
+            supernode.close();
         }
         if (origin != null) {
             origin.close();
