@@ -1,8 +1,7 @@
 package io.dfly.engine;
 
-import io.dfly.core.protocol.UserAgent;
-
 import io.dfly.core.download.DownloadException;
+import io.dfly.core.protocol.UserAgent;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,9 @@
 package io.dfly.mirror;
 
-import io.dfly.core.protocol.UserAgent;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.piece.Digests;
+import io.dfly.core.protocol.UserAgent;
 import io.dfly.spi.AuthProvider;
 import io.dfly.spi.Credentials;
 

@@ -58,7 +58,7 @@ public final class TaskSwarm implements Serializable {
     private int holdingPeers;
 
     /** An assignment nobody has reported on yet. */
-    record InFlight(int sourceIndex, long assignedAtMillis) implements Serializable {
+    private record InFlight(int sourceIndex, long assignedAtMillis) implements Serializable {
     }
 
     public TaskSwarm(String taskId, int pieceSize) {
@@ -164,11 +164,6 @@ public final class TaskSwarm implements Serializable {
 
     public PeerState peer(String id) { return peers.get(id); }
 
-    /** The assignment of {@code piece} to the member at {@code peerIndex}, or null. */
-    InFlight inFlight(int peerIndex, int piece) {
-        return inFlight.get(key(peerIndex, piece));
-    }
-
     /** Live peers holding at least one piece (the swarm's uploaders, the seed aside). */
     public int holdingPeerCount() {
         return holdingPeers;
@@ -203,7 +198,7 @@ public final class TaskSwarm implements Serializable {
     /** Keeps {@link #starting} and {@link #holdingPeers} after a change of {@code p}'s pieces, fetches or presence. */
     private void refresh(PeerState p, boolean wasHolding) {
         boolean live = !p.supernode && !p.left;
-        boolean holding = live && !p.pieces.isEmpty();
+        boolean holding = holding(p);
         if (holding != wasHolding) {
             holdingPeers += holding ? 1 : -1;
         }

@@ -86,7 +86,7 @@ public final class BackToSource {
                 fail(taskId, "internal", "back-to-source failed: " + e, 502);
             } finally {
                 answered.complete(null);
-                signals.signal(taskId);
+                signals.signal(taskId); // however the fetch ended: held pulls and registrations see it
             }
         });
         return answered;
@@ -108,8 +108,7 @@ public final class BackToSource {
                 }
                 return Result.of(r, null);
             });
-            signals.signal(taskId);
-            return;
+            return; // start() signals the task when the fetch ends, however it ends
         }
         String url = rec.url();
         OriginClient.OriginResponse resp;
@@ -252,7 +251,6 @@ public final class BackToSource {
             }
             return Result.of(r, null);
         });
-        signals.signal(taskId);
         LOG.info(() -> "task " + taskId + ": back-to-source done, " + finalTotal + " bytes");
     }
 

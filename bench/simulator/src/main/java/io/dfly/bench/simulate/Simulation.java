@@ -331,8 +331,7 @@ public final class Simulation {
                 wake(w);
             } else if (own) {
                 // the rest are not woken; the peer's own waiter is further down the list
-                disarm(p);
-                queue.push(queue.time(), RERUN, p.node - 1, p.holdVersion);
+                wake(p);
                 own = false;
             }
         }
