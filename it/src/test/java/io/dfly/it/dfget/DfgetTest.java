@@ -4,6 +4,7 @@ import io.dfly.core.piece.Digests;
 import io.dfly.it.harness.DflyNode;
 import io.dfly.it.harness.FreePorts;
 import io.dfly.it.harness.OriginServer;
+import io.dfly.it.registry.Procs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,13 +51,7 @@ class DfgetTest {
 
     @AfterAll
     static void stop() {
-        if (dfdaemon != null) {
-            dfdaemon.close();
-        }
-        if (supernode != null) {
-            supernode.close();
-        }
-        origin.close();
+        Procs.closeAll(dfdaemon, supernode, origin);
     }
 
     private static Path jar() {

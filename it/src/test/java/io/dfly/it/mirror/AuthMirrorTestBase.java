@@ -63,12 +63,7 @@ abstract class AuthMirrorTestBase {
 
     @AfterAll
     void tearDown() {
-        if (dfdaemon != null) {
-            dfdaemon.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
+        Procs.closeAll(dfdaemon, registry);
         Procs.deleteTree(work);
     }
 

@@ -47,12 +47,7 @@ class NoAuthMirrorTest {
 
     @AfterAll
     void tearDown() {
-        if (dfdaemon != null) {
-            dfdaemon.close();
-        }
-        if (registry != null) {
-            registry.close();
-        }
+        Procs.closeAll(dfdaemon, registry);
         Procs.deleteTree(work);
     }
 

@@ -69,14 +69,7 @@ class P2PMirrorTest {
 
     @AfterAll
     void tearDown() {
-        for (DflyNode n : new DflyNode[]{hostB, hostA, supernode}) {
-            if (n != null) {
-                n.close();
-            }
-        }
-        if (registry != null) {
-            registry.close();
-        }
+        Procs.closeAll(hostB, hostA, supernode, registry);
         Procs.deleteTree(work);
     }
 

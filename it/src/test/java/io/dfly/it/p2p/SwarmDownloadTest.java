@@ -6,6 +6,7 @@ import io.dfly.core.download.DownloadResult;
 import io.dfly.engine.P2PEngine;
 import io.dfly.it.harness.DflyNode;
 import io.dfly.it.harness.OriginServer;
+import io.dfly.it.registry.Procs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,12 +43,7 @@ class SwarmDownloadTest {
 
     @AfterAll
     static void stop() {
-        if (supernode != null) {
-            supernode.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
+        Procs.closeAll(supernode, origin);
     }
 
     @Test

@@ -136,6 +136,29 @@ public final class Procs {
         return Files.isExecutable(Path.of("/usr/sbin", tool));
     }
 
+    /**
+     * Closes each of {@code resources} that is not null, in order (a test's servers in its tear-down),
+     * all of them even if one fails; the first failure is rethrown at the end.
+     */
+    public static void closeAll(AutoCloseable... resources) {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            if (r == null) {
+                continue;
+            }
+            try {
+                r.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException re ? re : new IllegalStateException("closing " + r + " failed", e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     public static void deleteTree(Path root) {
         if (root == null || !Files.exists(root)) {
             return;

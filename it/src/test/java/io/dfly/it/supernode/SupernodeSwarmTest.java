@@ -4,6 +4,7 @@ import io.dfly.core.piece.Digests;
 import io.dfly.core.task.TaskIds;
 import io.dfly.it.harness.DflyNode;
 import io.dfly.it.harness.OriginServer;
+import io.dfly.it.registry.Procs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,12 +47,7 @@ class SupernodeSwarmTest {
 
     @AfterAll
     void stop() {
-        if (supernode != null) {
-            supernode.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
+        Procs.closeAll(supernode, origin);
     }
 
     @Test
