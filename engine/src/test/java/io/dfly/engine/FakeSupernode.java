@@ -181,7 +181,7 @@ final class FakeSupernode implements AutoCloseable {
             }
             int len = PieceSizeRule.pieceLength(content.length, pieceSize, n);
             out.add(new PieceAssignment(n, (long) n * pieceSize, len, Digests.sha256(content, n * pieceSize, len), source,
-                    base + PieceHeaders.piecePath(taskId, n)));
+                    base + PieceHeaders.piecePath(taskId, n), null));
         }
         return new PullResponse(PullAction.ASSIGNED, out, content.length, count, pieceSize, fileDigest, null, 0);
     }

@@ -1,5 +1,7 @@
 package io.dfly.mirror;
 
+import io.dfly.core.security.OriginPolicy;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -11,12 +13,21 @@ import java.util.Locale;
  * @param insecureRegistries  hosts (optionally host:port) reached over plain http
  * @param p2pMinSize          blobs smaller than this pass straight through
  * @param backToSource        whether the engine may fetch from the origin when P2P fails
+ * @param origins             which upstream hosts (and token realms, and redirect targets) the mirror may reach
+ *                            ({@code dfly.dfdaemon.allowed-registries} plus the configured registry and routes)
  */
 public record MirrorConfig(String defaultRegistry, List<String> routes, List<String> insecureRegistries,
-                           long p2pMinSize, boolean backToSource) {
+                           long p2pMinSize, boolean backToSource, OriginPolicy origins) {
     public MirrorConfig {
         routes = List.copyOf(routes);
         insecureRegistries = insecureRegistries.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
+        origins = origins == null ? OriginPolicy.allowAll() : origins;
+    }
+
+    /** A mirror that may reach any upstream (unit tests of routing and proxying). */
+    public MirrorConfig(String defaultRegistry, List<String> routes, List<String> insecureRegistries, long p2pMinSize,
+                        boolean backToSource) {
+        this(defaultRegistry, routes, insecureRegistries, p2pMinSize, backToSource, OriginPolicy.allowAll());
     }
 
     /** Whether {@code hostPort} (e.g. {@code 127.0.0.1:5000}) is reached over http. */

@@ -16,12 +16,16 @@ import java.util.regex.Pattern;
 
 /**
  * Task ids: 64 lowercase hex characters, safe as a file name. Derived from the content when known
- * (a {@code sha256:} digest, or a client-given identifier), otherwise from the URL with volatile
- * query parameters removed, so the same layer reached through different URLs is one task.
+ * (a {@code sha256:} digest, or a client-given identifier) together with the origin it comes from
+ * (scheme, host and port of the URL), otherwise from the URL with volatile query parameters removed.
+ * So the same layer reached through different repositories of one registry is one task, but bytes
+ * fetched from registry A are never one task with what registry B claims to hold: a client is served
+ * only what the origin that authorized it would serve.
  */
 public final class TaskIds {
     /** Query parameters that change per request but not the content (signed URLs). */
-    public static final List<String> DEFAULT_VOLATILE_PARAMS = List.of("Signature", "Expires", "OSSAccessKeyId");
+    public static final List<String> DEFAULT_VOLATILE_PARAMS = List.of("Signature", "Expires", "OSSAccessKeyId",
+            "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-Security-Token", "sig", "se");
     private static final Pattern VALID = Pattern.compile("[a-f0-9]{64}");
 
     private TaskIds() {
@@ -35,10 +39,10 @@ public final class TaskIds {
      */
     public static String derive(String url, String digest, String identifier, Collection<String> volatileParams) {
         if (digest != null && !digest.isBlank()) {
-            return sha256Hex("digest:" + Digests.requireValid(digest));
+            return sha256Hex("digest:" + Digests.requireValid(digest) + "@" + originOf(url));
         }
         if (identifier != null && !identifier.isBlank()) {
-            return sha256Hex("id:" + identifier);
+            return sha256Hex("id:" + identifier + "@" + originOf(url));
         }
         return sha256Hex("url:" + normalizeUrl(url, volatileParams));
     }
@@ -49,10 +53,10 @@ public final class TaskIds {
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a valid URL: " + url);
+            throw new IllegalArgumentException("not a valid URL: " + io.dfly.core.security.SafeUrls.display(url));
         }
         if (uri.getScheme() == null || uri.getHost() == null) {
-            throw new IllegalArgumentException("not an absolute http(s) URL: " + url);
+            throw new IllegalArgumentException("not an absolute http(s) URL: " + io.dfly.core.security.SafeUrls.display(url));
         }
         Set<String> drop = Set.copyOf(volatileParams);
         List<String> kept = new ArrayList<>();
@@ -78,6 +82,22 @@ public final class TaskIds {
             sb.append('?').append(String.join("&", new TreeSet<>(kept)));
         }
         return sb.toString();
+    }
+
+    /** {@code scheme://host:port} of a URL, lower-cased, default ports explicit: the scope of content-keyed ids. */
+    public static String originOf(String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalArgumentException("not a valid URL: " + io.dfly.core.security.SafeUrls.display(url));
+        }
+        if (uri.getScheme() == null || uri.getHost() == null) {
+            throw new IllegalArgumentException("not an absolute http(s) URL: " + io.dfly.core.security.SafeUrls.display(url));
+        }
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        int port = uri.getPort() >= 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        return scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + ":" + port;
     }
 
     public static boolean isValid(String taskId) {

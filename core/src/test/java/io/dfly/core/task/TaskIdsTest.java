@@ -13,11 +13,19 @@ class TaskIdsTest {
     private static final String DIGEST = "sha256:" + "ab".repeat(32);
 
     @Test
-    void sameDigestIsOneTaskWhateverTheUrl() {
+    void sameDigestFromOneOriginIsOneTaskWhateverTheRepository() {
         String a = TaskIds.derive("https://r1.example.com/v2/x/blobs/" + DIGEST, DIGEST, null, DEFAULT_VOLATILE_PARAMS);
-        String b = TaskIds.derive("http://127.0.0.1:65001/v2/y/blobs/" + DIGEST, DIGEST, null, DEFAULT_VOLATILE_PARAMS);
+        String b = TaskIds.derive("https://R1.example.com:443/v2/y/blobs/" + DIGEST, DIGEST, null, DEFAULT_VOLATILE_PARAMS);
         assertEquals(a, b);
         assertTrue(TaskIds.isValid(a));
+    }
+
+    @Test
+    void sameDigestFromAnotherOriginIsAnotherTask() {
+        String a = TaskIds.derive("https://r1.example.com/v2/x/blobs/" + DIGEST, DIGEST, null, DEFAULT_VOLATILE_PARAMS);
+        assertNotEquals(a, TaskIds.derive("https://evil.example.com/v2/x/blobs/" + DIGEST, DIGEST, null, DEFAULT_VOLATILE_PARAMS));
+        assertNotEquals(a, TaskIds.derive("http://r1.example.com/v2/x/blobs/" + DIGEST, DIGEST, null, DEFAULT_VOLATILE_PARAMS));
+        assertNotEquals(a, TaskIds.derive("https://r1.example.com:5000/v2/x/blobs/" + DIGEST, DIGEST, null, DEFAULT_VOLATILE_PARAMS));
     }
 
     @Test
@@ -30,9 +38,11 @@ class TaskIdsTest {
     }
 
     @Test
-    void identifierWinsOverUrl() {
+    void identifierWinsOverThePathButNotOverTheOrigin() {
         assertEquals(TaskIds.derive("http://a/x", null, "release-1.2", DEFAULT_VOLATILE_PARAMS),
-                TaskIds.derive("http://b/y", null, "release-1.2", DEFAULT_VOLATILE_PARAMS));
+                TaskIds.derive("http://a/y?v=1", null, "release-1.2", DEFAULT_VOLATILE_PARAMS));
+        assertNotEquals(TaskIds.derive("http://a/x", null, "release-1.2", DEFAULT_VOLATILE_PARAMS),
+                TaskIds.derive("http://b/x", null, "release-1.2", DEFAULT_VOLATILE_PARAMS));
     }
 
     @Test

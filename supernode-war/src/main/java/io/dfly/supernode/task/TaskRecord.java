@@ -207,7 +207,7 @@ public final class TaskRecord implements Serializable {
         /** The protocol's assignments. */
         public List<PieceAssignment> assignments() {
             return pieces.stream().map(p -> new PieceAssignment(p.pieceNum(), p.offset(), p.length(), p.digest(),
-                    p.sourcePeerId(), p.sourceUrl())).toList();
+                    p.sourcePeerId(), p.sourceUrl(), null)).toList();
         }
     }
 
