@@ -66,7 +66,10 @@ class DfgetTest {
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(tmp, "dfget", ".out");
         Path err = Files.createTempFile(tmp, "dfget", ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        // this host is enrolled: dfget finds the cluster secret as the README says (here through the environment)
+        pb.environment().put("DFLY_SECURITY_CLUSTER_SECRET_FILE", io.dfly.it.harness.TestSecrets.secretFile().toString());
+        Process p = pb.start();
         if (!p.waitFor(3, TimeUnit.MINUTES)) {
             p.destroyForcibly().waitFor();
             throw new AssertionError("dfget did not finish: " + String.join(" ", cmd));
@@ -179,7 +182,7 @@ class DfgetTest {
     }
 
     @Test
-    void usesARunningDfdaemonWhichWritesTheFile() throws Exception {
+    void usesARunningDfdaemonAndWritesTheFileItself() throws Exception {
         String url = origin.serveRandom("/dfget/daemon.bin", tmp, 10 * MIB);
         Path file = tmp.resolve("daemon-copy.bin");
         Run r = dfget("--dfdaemon", dfdaemon.hostPort(), "-u", url, "-o", file.toString());
@@ -191,13 +194,17 @@ class DfgetTest {
         assertEquals(1, missing.exit());
         assertEquals(1, missing.errLines().size(), missing.stderr());
         assertFalse(Files.exists(tmp.resolve("nope.bin")));
-        java.net.http.HttpResponse<String> relative = java.net.http.HttpClient.newHttpClient().send(
+        // the daemon never writes a path a caller names: dfget writes the file as its own user
+        java.net.http.HttpResponse<String> named = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/downloads"))
                         .header("Content-Type", "application/json")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"" + url + "\",\"output\":\"rel/out.bin\"}"))
+                        .header("Authorization", io.dfly.it.harness.TestSecrets.secret().hostTokens()
+                                .authorization("dfget-test", "POST", "/api/v1/downloads"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"url\":\"" + url + "\",\"output\":\"" + tmp.resolve("named.bin") + "\"}"))
                         .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertEquals(400, relative.statusCode(), relative.body());
-        assertTrue(relative.body().contains("absolute"), relative.body());
+        assertEquals(400, named.statusCode(), named.body());
+        assertTrue(named.body().contains("output"), named.body());
+        assertFalse(Files.exists(tmp.resolve("named.bin")));
         String metrics = new String(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/metrics").toURL().openStream()
                 .readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(metrics.contains("dfly_engine_bytes_from_supernode_total " + 10 * MIB), metrics);

@@ -34,6 +34,7 @@ public final class DflyNode implements AutoCloseable {
     private final Kind kind;
     private final Map<String, String> props;
     private final int port;
+    private final int uploadPort;
     private final Path workDir;
     private final Path dataDir;
     private final Path logFile;
@@ -52,9 +53,20 @@ public final class DflyNode implements AutoCloseable {
         }
         this.dataDir = Path.of(this.props.computeIfAbsent(prefix + "data-dir", k -> workDir.resolve("data").toString()));
         this.props.putIfAbsent(prefix + "advertise-ip", "127.0.0.1");
+        // every node of a test run is enrolled in one cluster (TestSecrets), as the README sets hosts up;
+        // the tests' origins and registries run on loopback, which dfly refuses unless it is listed
+        this.props.putIfAbsent("dfly.security.cluster-secret-file", TestSecrets.secretFile().toString());
         if (kind == Kind.SUPERNODE) {
             this.props.putIfAbsent("dfly.supernode.cluster.port", String.valueOf(FreePorts.pick()));
+            this.props.putIfAbsent("dfly.supernode.api-token-file", TestSecrets.tokenFile().toString());
+            this.props.putIfAbsent("dfly.supernode.allowed-origins", "127.0.0.1");
+        } else {
+            this.props.putIfAbsent("dfly.dfdaemon.upload-port", String.valueOf(FreePorts.pick()));
+            this.props.putIfAbsent("dfly.dfdaemon.allowed-registries", "127.0.0.1");
         }
+        this.props.entrySet().removeIf(e -> e.getValue() == null); // a test that wants a default passes null
+        this.uploadPort = kind == Kind.DFDAEMON && this.props.containsKey("dfly.dfdaemon.upload-port")
+                ? Integer.parseInt(this.props.get("dfly.dfdaemon.upload-port")) : -1;
         this.logFile = workDir.resolve(kind.name().toLowerCase() + ".log");
     }
 
@@ -179,12 +191,33 @@ public final class DflyNode implements AutoCloseable {
         return port;
     }
 
+    /** The address the node's HTTP port answers on: a dfdaemon's listen-address, else 127.0.0.1. */
+    public String host() {
+        String listen = props.get("dfly.dfdaemon.listen-address");
+        return kind == Kind.DFDAEMON && listen != null && !listen.equals("0.0.0.0") && !listen.equals("::") ? listen : "127.0.0.1";
+    }
+
     public String hostPort() {
-        return "127.0.0.1:" + port;
+        return host() + ":" + port;
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + port;
+        return "http://" + host() + ":" + port;
+    }
+
+    /** A dfdaemon's peer upload port ({@code dfly.dfdaemon.upload-port}), or -1. */
+    public int uploadPort() {
+        return uploadPort;
+    }
+
+    /** Base URL of a dfdaemon's peer upload server. */
+    public String uploadUrl() {
+        return "http://127.0.0.1:" + uploadPort;
+    }
+
+    /** A setting this node was started with. */
+    public String property(String key) {
+        return props.get(key);
     }
 
     public Path dataDir() {

@@ -28,6 +28,10 @@ final class Launcher {
         Path out = Files.createTempFile(workDir, script + "-", ".out");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(out.toFile());
+        // the test run's cluster secret and operator token, so a launcher never creates files under ~/.dfly
+        // (a flag, e.g. quickstart's, still wins: MicroProfile Config ranks system properties over the environment)
+        pb.environment().put("DFLY_SECURITY_CLUSTER_SECRET_FILE", io.dfly.it.harness.TestSecrets.secretFile().toString());
+        pb.environment().put("DFLY_SUPERNODE_API_TOKEN_FILE", io.dfly.it.harness.TestSecrets.tokenFile().toString());
         pb.environment().putAll(env);
         return new Launcher(pb.start(), out);
     }

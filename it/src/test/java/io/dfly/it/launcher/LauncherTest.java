@@ -98,7 +98,8 @@ class LauncherTest {
         int sn = FreePorts.pick();
         int dd = FreePorts.pick();
         Launcher qs = Launcher.start(tmp, Map.of(), "quickstart", "--supernode-port", String.valueOf(sn),
-                "--dfdaemon-port", String.valueOf(dd), "--data-dir", tmp.resolve("dfly").toString());
+                "--dfdaemon-port", String.valueOf(dd), "--upload-port", String.valueOf(FreePorts.pick()),
+                "--data-dir", tmp.resolve("dfly").toString());
         try {
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (!qs.output().contains("dfly is ready.") && qs.process.isAlive() && System.nanoTime() < deadline) {
@@ -107,6 +108,13 @@ class LauncherTest {
             assertTrue(qs.output().contains("dfly is ready."), qs.output());
             assertTrue(qs.output().contains(tmp.resolve("dfly/logs/supernode.log").toString()), "prints where logs are");
             assertTrue(qs.output().contains("registry-mirrors"), "says how to point docker at it");
+            // the quick start enrols both nodes in a new cluster and says where its secret and token are
+            Path secretFile = tmp.resolve("dfly/cluster.secret");
+            Path tokenFile = tmp.resolve("dfly/api.token");
+            for (Path f : List.of(secretFile, tokenFile)) {
+                assertTrue(qs.output().contains(f.toString()), "prints where " + f.getFileName() + " is:\n" + qs.output());
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), f.toString());
+            }
             HttpClient http = HttpClient.newHttpClient();
             for (int port : new int[]{sn, dd}) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),

@@ -35,8 +35,13 @@ class DockerMirrorTest {
         try (RegistryServer registry = new RegistryServer(RegistryServer.Auth.BASIC, work.resolve("registry")).start()) {
             OciImage image = OciImage.build(work.resolve("oci"), "v1", 50);
             registry.push(image, "test/app:v1");
-            DflyNode dfdaemon = DflyNode.dfdaemon(Map.of("dfly.dfdaemon.registry", registry.url())).start();
+            DflyNode dfdaemon = null;
             try (DockerDaemon docker = new DockerDaemon(work.resolve("docker"))) {
+                // dockerd is another host (its own network namespace): serving it is an explicit choice, the
+                // mirror listens on the address dockerd reaches (dfly.dfdaemon.listen-address), which exists
+                // once the namespace is up
+                dfdaemon = DflyNode.dfdaemon(Map.of("dfly.dfdaemon.registry", registry.url(),
+                        "dfly.dfdaemon.listen-address", docker.hostAddress()));
                 String mirror = docker.hostAddress() + ":" + dfdaemon.port();
                 try {
                     docker.start(List.of(mirror), List.of("http://" + mirror));
@@ -44,6 +49,7 @@ class DockerMirrorTest {
                     System.out.println("DockerMirrorTest skipped: dockerd cannot run here: " + e.getMessage());
                     assumeTrue(false, "dockerd cannot run here: " + e.getMessage());
                 }
+                dfdaemon.start();
                 int before = registry.accesses().size();
                 Procs.Result denied = docker.docker("pull", mirror + "/test/app:v1");
                 assertNotEquals(0, denied.exitCode(), "no login, no image: " + denied.output());
@@ -73,7 +79,9 @@ class DockerMirrorTest {
                 assertFalse(registry.since(beforeHub, "test/app").isEmpty(), "the Hub pull went through dfdaemon");
                 assertEquals(1, registry.blobGets("test/app", image.bigLayer().digest()), "second pull served from dfly's cache");
             } finally {
-                dfdaemon.close();
+                if (dfdaemon != null) {
+                    dfdaemon.close();
+                }
             }
         } finally {
             Procs.deleteTree(work);

@@ -29,7 +29,8 @@ final class EngineFixture {
     /** An engine with its own upload port and data dir, advertising 127.0.0.1. */
     static P2PEngine engine(Path dataDir, String peerId, List<HostPort> supernodes) {
         return new P2PEngine(EngineConfig.builder(dataDir).peerId(peerId).supernodes(supernodes)
-                .advertiseIp("127.0.0.1").uploadPort(0).heartbeatInterval(java.time.Duration.ofSeconds(2)).build());
+                .advertiseIp("127.0.0.1").uploadPort(0).clusterSecret(io.dfly.it.harness.TestSecrets.secret())
+                .heartbeatInterval(java.time.Duration.ofSeconds(2)).build());
     }
 
     static HostPort hostPort(String text) {

@@ -96,9 +96,11 @@ class PeerFailureTest {
 
     private void follow(DflyNode dfdaemon, String url, AtomicLong bytes) {
         try {
-            String body = JSON.writeValueAsString(Map.of("url", url, "output", tmp.resolve("victim.out").toString()));
+            String body = JSON.writeValueAsString(Map.of("url", url));
             HttpResponse<InputStream> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                             URI.create(dfdaemon.baseUrl() + "/api/v1/downloads")).header("Content-Type", "application/json")
+                    .header("Authorization", io.dfly.it.harness.TestSecrets.secret().hostTokens()
+                            .authorization("victim-follower", "POST", "/api/v1/downloads"))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
             try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 String line;

@@ -46,6 +46,11 @@ public final class OciImage {
         return "oci:" + dir + ":" + tag;
     }
 
+    /** Where a blob of this image is stored in its layout. */
+    public java.nio.file.Path blobFile(Blob blob) {
+        return dir.resolve("blobs/sha256").resolve(blob.digest().substring("sha256:".length()));
+    }
+
     public String manifestDigest() {
         return manifestDigest;
     }

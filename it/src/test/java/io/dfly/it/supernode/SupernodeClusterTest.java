@@ -96,7 +96,9 @@ class SupernodeClusterTest {
     }
 
     private HttpResponse<String> get(String url) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+        // the task listings are operator APIs
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                        .header("Authorization", io.dfly.it.harness.TestSecrets.operatorAuthorization()).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

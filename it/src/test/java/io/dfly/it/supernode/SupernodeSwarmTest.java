@@ -3,6 +3,7 @@ package io.dfly.it.supernode;
 import io.dfly.core.piece.Digests;
 import io.dfly.core.task.TaskIds;
 import io.dfly.it.harness.DflyNode;
+import io.dfly.it.harness.TestSecrets;
 import io.dfly.it.harness.OriginServer;
 import io.dfly.it.registry.Procs;
 import org.junit.jupiter.api.AfterAll;
@@ -93,7 +94,8 @@ class SupernodeSwarmTest {
         assertEquals(400, get("/peer/tasks/" + valid.toUpperCase() + "/pieces/0").statusCode());
         assertEquals(400, get("/peer/tasks/" + valid + "/pieces/..").statusCode());
         assertEquals(400, get("/peer/tasks/" + valid + "/pieces/-1").statusCode());
-        assertEquals(404, get("/peer/tasks/" + valid + "/pieces/0").statusCode());
+        // a well-formed request without a grant learns nothing, not even whether the piece exists
+        assertEquals(403, get("/peer/tasks/" + valid + "/pieces/0").statusCode());
         HttpResponse<String> r = get("/peer/tasks/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd/pieces/0");
         assertTrue(r.statusCode() == 400 || r.statusCode() == 404, "status " + r.statusCode());
         assertFalse(r.body().contains("root:"));
@@ -108,9 +110,9 @@ class SupernodeSwarmTest {
         assertEquals(502, unreachable.statusCode());
         assertEquals(400, post("/api/v1/tasks", "{not json").statusCode());
         assertEquals(400, post("/api/v1/tasks", register("file:///etc/passwd")).statusCode());
-        assertEquals(400, post("/api/v1/tasks/not-a-task/pull", "{\"peerId\":\"p\",\"have\":\"\",\"maxPieces\":4}").statusCode());
-        assertEquals(404, post("/api/v1/tasks/" + "b".repeat(64) + "/pull", "{\"peerId\":\"p\",\"have\":\"\",\"maxPieces\":4}").statusCode());
-        assertEquals(204, post("/api/v1/peers/some-peer/heartbeat", "").statusCode());
+        assertEquals(400, post("/api/v1/tasks/not-a-task/pull", "{\"peerId\":\"p\",\"have\":\"\",\"maxPieces\":4}", "p").statusCode());
+        assertEquals(404, post("/api/v1/tasks/" + "b".repeat(64) + "/pull", "{\"peerId\":\"p\",\"have\":\"\",\"maxPieces\":4}", "p").statusCode());
+        assertEquals(204, post("/api/v1/peers/some-peer/heartbeat", "", "some-peer").statusCode());
     }
 
     @Test
@@ -164,7 +166,7 @@ class SupernodeSwarmTest {
         assertEquals(200, started.statusCode(), started.body());
         awaitPreheat(TestPeer.JSON.readTree(started.body()).get("ID").asText());
         for (String d : List.of(dc, d1, d2)) {
-            String taskId = TaskIds.derive("http://unused/", d, null, List.of());
+            String taskId = TaskIds.derive(origin.url("/v2/team/app/blobs/" + d), d, null, List.of());
             String task = get("/api/v1/tasks/" + taskId).body();
             assertTrue(task.contains("\"status\":\"SUCCESS\""), task);
         }
@@ -196,13 +198,25 @@ class SupernodeSwarmTest {
         return "{\"url\":\"" + url + "\",\"peerId\":\"p-err\",\"peerUrl\":\"http://127.0.0.1:9\"}";
     }
 
+    /** A GET; operator APIs (task listings, preheat status) with the operator token. */
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(supernode.baseUrl() + path)).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(supernode.baseUrl() + path)).timeout(Duration.ofSeconds(60));
+        if (path.startsWith("/api/v1/tasks") || path.startsWith("/preheats")) {
+            b.header("Authorization", TestSecrets.operatorAuthorization());
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A POST of the peer API as the enrolled peer {@code p-err}, or of an operator API with the token. */
     private HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(supernode.baseUrl() + path)).timeout(Duration.ofSeconds(60))
+        return post(path, json, "p-err");
+    }
+
+    private HttpResponse<String> post(String path, String json, String peerId) throws IOException, InterruptedException {
+        URI uri = URI.create(supernode.baseUrl() + path);
+        String auth = path.startsWith("/preheats") ? TestSecrets.operatorAuthorization()
+                : TestSecrets.secret().hostTokens().authorization(peerId, "POST", uri.getRawPath());
+        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Authorization", auth)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

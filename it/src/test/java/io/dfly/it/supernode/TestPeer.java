@@ -1,5 +1,10 @@
 package io.dfly.it.supernode;
 
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.HostTokens;
+import io.dfly.core.security.PieceGrants;
+import io.dfly.it.harness.TestSecrets;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -60,9 +65,20 @@ final class TestPeer implements AutoCloseable {
     final AtomicLong uploaded = new AtomicLong();
     final AtomicLong failedPieces = new AtomicLong();
 
+    private final HostTokens tokens;
+    private final PieceGrants grants;
+
+    /** A peer enrolled with the test run's cluster secret. */
     TestPeer(String peerId, Path file) throws IOException {
+        this(peerId, file, TestSecrets.secret());
+    }
+
+    /** A peer holding {@code secret} (another cluster's: an outsider). */
+    TestPeer(String peerId, Path file, ClusterSecret secret) throws IOException {
         this.peerId = peerId;
         this.file = file;
+        this.tokens = secret.hostTokens();
+        this.grants = secret.pieceGrants();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 32);
         server.createContext("/peer/tasks/", this::servePiece);
         server.setExecutor(Executors.newFixedThreadPool(8));
@@ -136,8 +152,13 @@ final class TestPeer implements AutoCloseable {
 
     private PieceReport fetch(PieceAssignment a) {
         try {
-            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(a.sourceUrl()))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            URI source = URI.create(a.sourceUrl());
+            HttpRequest.Builder get = HttpRequest.newBuilder(source).timeout(Duration.ofSeconds(30))
+                    .header(HostTokens.HEADER, tokens.authorization(peerId, "GET", source.getRawPath()));
+            if (a.grant() != null) {
+                get.header(PieceGrants.HEADER, a.grant());
+            }
+            HttpResponse<byte[]> r = http.send(get.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) {
                 throw new IOException("status " + r.statusCode());
             }
@@ -176,6 +197,14 @@ final class TestPeer implements AutoCloseable {
                 n = Integer.parseInt(parts[5]);
             } catch (RuntimeException e) {
                 ex.sendResponseHeaders(400, -1);
+                return;
+            }
+            // a piece goes only to the peer the supernode assigned it to
+            String path = ex.getRequestURI().getRawPath();
+            java.util.Optional<String> asker = tokens.verify(ex.getRequestHeaders().getFirst(HostTokens.HEADER), "GET", path);
+            if (asker.isEmpty() || grants.refusal(ex.getRequestHeaders().getFirst(PieceGrants.HEADER), parts[3], n,
+                    asker.get()).isPresent()) {
+                ex.sendResponseHeaders(403, -1);
                 return;
             }
             boolean held;
@@ -226,8 +255,10 @@ final class TestPeer implements AutoCloseable {
     }
 
     private HttpResponse<String> send(String url, Object body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90))
+        URI uri = URI.create(url);
+        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90))
                         .header("Content-Type", "application/json")
+                        .header(HostTokens.HEADER, tokens.authorization(peerId, "POST", uri.getRawPath()))
                         .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
