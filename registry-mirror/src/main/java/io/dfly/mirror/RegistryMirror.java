@@ -52,8 +52,14 @@ public final class RegistryMirror {
         while (path.startsWith("/")) {
             path = path.substring(1);
         }
+        List<String> nsValues = request.query().getOrDefault("ns", List.of());
+        String ns = nsValues.isEmpty() ? null : nsValues.get(0);
+        if (nsValues.size() > 1 || ns != null && !ns.isEmpty() && !RegistryRouter.isRegistryHost(ns)) {
+            // never echoed: a bad ns may be a URL with a signature or user info in it
+            return RegistryErrors.error(400, "NAME_INVALID", RegistryRouter.NS_RULE,
+                    "containerd's ns parameter names the upstream registry once, e.g. ns=docker.io or ns=registry.example:5000");
+        }
         try {
-            String ns = request.queryParam("ns");
             if (path.isEmpty()) {
                 Upstream up = router.route(null, ns);
                 return manifests.forward(request, auth.session(request, up), up.v2(""));

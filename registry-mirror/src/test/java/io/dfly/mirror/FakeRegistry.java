@@ -23,6 +23,7 @@ final class FakeRegistry implements AutoCloseable {
     final String blobDigest;
     final byte[] manifest;
     final String manifestDigest;
+    final AtomicInteger requests = new AtomicInteger();
     final AtomicInteger blobGets = new AtomicInteger();
     final AtomicInteger tokenRequests = new AtomicInteger();
     final Set<String> tokens = ConcurrentHashMap.newKeySet();
@@ -60,6 +61,7 @@ final class FakeRegistry implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            requests.incrementAndGet();
             String path = ex.getRequestURI().getPath();
             boolean head = ex.getRequestMethod().equals("HEAD");
             if (path.equals("/token")) {
