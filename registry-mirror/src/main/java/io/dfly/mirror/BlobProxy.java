@@ -65,7 +65,7 @@ public final class BlobProxy {
         }
         URI source = probe.uri();
         Map<String, String> engineHeaders = new LinkedHashMap<>();
-        if (UpstreamClient.authority(source).equals(UpstreamClient.authority(blobUri))) {
+        if (io.dfly.core.security.Credentials.sameOrigin(source, blobUri)) {
             String auth = session.authorization();
             if (auth != null) {
                 engineHeaders.put("Authorization", auth);

@@ -100,6 +100,10 @@ public final class RegistryMirror {
                         "not a digest: " + ref);
             }
             return blobs.serve(request, session, uri, ref);
+        } catch (RefusedOriginException e) {
+            LOG.log(Level.WARNING, "dfly mirror: refused to reach the {0} {1} for /v2/{2}: {3}",
+                    new Object[]{e.what(), e.target(), path, e.getMessage()});
+            return RegistryErrors.error(403, "DENIED", e.getMessage(), "refused " + e.what() + " " + e.target());
         } catch (ConnectException | HttpConnectTimeoutException e) {
             LOG.log(Level.WARNING, "dfly mirror: upstream unreachable for /v2/{0}: {1}", new Object[]{path, e.toString()});
             return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry unreachable", e.getMessage());
@@ -137,7 +141,7 @@ public final class RegistryMirror {
                                         java.util.function.Function<String, java.util.Optional<String>> pluginConfig,
                                         Supplier<Downloader> downloader) {
         RegistryRouter router = new RegistryRouter(config, backends, pluginConfig);
-        UpstreamAuthenticator auth = new UpstreamAuthenticator(new UpstreamClient(), authProviders, new TokenCache());
+        UpstreamAuthenticator auth = new UpstreamAuthenticator(new UpstreamClient(config.origins()), authProviders, new TokenCache());
         return new RegistryMirror(config, router, auth, downloader);
     }
 
