@@ -92,7 +92,7 @@ public final class BlobProxy {
         try {
             handle = engine.start(dr);
         } catch (DownloadException | RuntimeException e) {
-            p2pFailure = "could not start: " + e.getMessage();
+            p2pFailure = "could not start: " + Redact.text(e.getMessage());
         }
         if (handle != null) {
             InputStream in = null;
@@ -103,7 +103,7 @@ public final class BlobProxy {
                     try {
                         n = in.read(buf);
                     } catch (IOException | RuntimeException e) {
-                        p2pFailure = "failed after " + sink.accepted() + " bytes: " + e.getMessage();
+                        p2pFailure = "failed after " + sink.accepted() + " bytes: " + Redact.text(e.getMessage());
                         break;
                     }
                     if (n < 0) {
@@ -112,7 +112,7 @@ public final class BlobProxy {
                     sink.write(buf, 0, n); // a client that went away ends the request here
                 }
             } catch (RuntimeException e) {
-                p2pFailure = "could not open stream: " + e.getMessage();
+                p2pFailure = "could not open stream: " + Redact.text(e.getMessage());
             } finally {
                 if (in != null) {
                     Relay.close(in);

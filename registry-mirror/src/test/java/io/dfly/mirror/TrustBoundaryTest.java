@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,5 +147,66 @@ class TrustBoundaryTest {
             }
         }
         assertEquals(0, a.tokenRequests.get());
+    }
+
+    @Test
+    void noCredentialTokenOrQueryStringInAnyLogLineOrErrorBody() throws Exception {
+        String sig = "?X-Amz-Signature=SECRETSIG&X-Amz-Security-Token=SECRETSTS";
+        Map<String, List<String>> bearer = Map.of("Authorization", List.of("Bearer SECRETTOKEN"));
+        List<String> bodies = new ArrayList<>();
+        try (LogCapture logs = new LogCapture()) {
+            // 1. the registry redirects to storage that is down: 502
+            FakeRegistry a = registry(FakeRegistry.Auth.NONE);
+            int dead;
+            try (ServerSocket s = new ServerSocket(0)) {
+                dead = s.getLocalPort();
+            }
+            a.blobRedirect = "http://127.0.0.1:" + dead + "/storage/blob" + sig;
+            RegistryMirror m = mirror(a, List.of());
+            MirrorResponse r = m.handle(get("lib/app/blobs/" + a.blobDigest, Map.of(), bearer));
+            assertEquals(502, r.status());
+            bodies.add(new String(body(r), StandardCharsets.UTF_8));
+
+            // 2. the registry redirects to an internal host: 403
+            a.blobRedirect = "http://storage.internal/storage/blob" + sig;
+            r = m.handle(get("lib/app/blobs/" + a.blobDigest, Map.of(), bearer));
+            assertEquals(403, r.status());
+            bodies.add(new String(body(r), StandardCharsets.UTF_8));
+
+            // 3. the engine fails with a message quoting a signed URL and the token; the origin serves the rest
+            a.blobRedirect = "http://localhost:" + a.server.getAddress().getPort() + "/storage/blob" + sig;
+            engine.failToStart = true;
+            engine.failMessage = "GET http://s3.public/b" + sig + " with Authorization: Bearer SECRETTOKEN failed (sig=SECRETSIG)";
+            assertArrayEquals(a.blob, body(m.handle(get("lib/app/blobs/" + a.blobDigest, Map.of(), bearer))));
+            engine.failToStart = false;
+
+            // 4. a plugin throws with a credential-bearing URL in its message: 500
+            AuthProvider broken = new AuthProvider() {
+                public String name() { return "broken"; }
+                public Optional<Credentials> credentialsFor(String host) {
+                    throw new IllegalStateException("cannot read https://u:SECRETTOKEN@vault.public/kv" + sig);
+                }
+            };
+            r = mirror(a, List.of(broken)).handle(get("lib/app/manifests/v1", Map.of(), Map.of()));
+            assertEquals(500, r.status());
+            bodies.add(new String(body(r), StandardCharsets.UTF_8));
+
+            // 5. a token service answers broken JSON around the token: 502
+            FakeRegistry t = registry(FakeRegistry.Auth.BEARER);
+            t.malformedToken = "SECRETTOKEN";
+            r = mirror(t, List.of(credentials())).handle(get("lib/app/manifests/v1", Map.of(), Map.of()));
+            assertEquals(502, r.status());
+            bodies.add(new String(body(r), StandardCharsets.UTF_8));
+
+            String log = logs.text();
+            assertTrue(logs.at(Level.WARNING).size() >= 5, log);
+            for (String secret : List.of("SECRETSIG", "SECRETSTS", "SECRETTOKEN", "X-Amz-Signature=S", "u:")) {
+                assertFalse(log.contains(secret), secret + " in the log:\n" + log);
+                for (String b : bodies) {
+                    assertFalse(b.contains(secret), secret + " in " + b);
+                }
+            }
+            assertTrue(log.contains("cannot read https://vault.public/kv"), "the redacted message stays useful:\n" + log);
+        }
     }
 }
