@@ -6,6 +6,7 @@ import io.dfly.core.download.DownloadProgress;
 import io.dfly.core.download.DownloadRequest;
 import io.dfly.core.download.Downloader;
 import io.dfly.core.piece.Digests;
+import io.dfly.core.security.Credentials;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,8 +23,9 @@ import java.util.logging.Logger;
 /**
  * Blobs. Every request first asks upstream (HEAD, with the client's own credentials) whether this client
  * may read the blob and how big it is; a refusal is relayed as is and nothing is fetched. Large blobs
- * then travel through the {@link Downloader} (P2P) keyed by their digest; small ones, Range requests and
- * non-sha256 digests pass straight through. Bytes are verified against the URL's digest; if P2P fails
+ * then travel through the {@link Downloader} (P2P) as the task of the registry's own blob URL and digest
+ * (so scoped to that registry's origin); small ones, Range requests and non-sha256 digests pass straight
+ * through. Bytes are verified against the URL's digest; if P2P fails
  * the rest comes from the origin directly.
  */
 public final class BlobProxy {
@@ -63,15 +65,15 @@ public final class BlobProxy {
             Map<String, List<String>> h = range == null ? Map.of() : Map.of("Range", List.of(range));
             return Relay.relay(session.send("GET", blobUri, h), true);
         }
-        URI source = probe.uri();
-        Map<String, String> engineHeaders = new LinkedHashMap<>();
-        if (UpstreamClient.authority(source).equals(UpstreamClient.authority(blobUri))) {
-            String auth = session.authorization();
-            if (auth != null) {
-                engineHeaders.put("Authorization", auth);
-            }
-        } // else: a redirect to storage with its own signature; the registry's Authorization stays home
-        DownloadRequest dr = new DownloadRequest(source.toString(), engineHeaders, digest, null, config.backToSource());
+        // The task is the registry's own blob URL, never where its HEAD redirected (object storage that
+        // several registries may share): task ids are scoped by this URL's origin, so bytes one registry
+        // vouched for are never served on another's word. The engine follows the registry's redirect itself.
+        Map<String, String> engineHeaders = new LinkedHashMap<>(Credentials.strip(session.extraHeaders()));
+        String auth = session.authorization(); // what this client's request used at this registry, for this URL only
+        if (auth != null) {
+            engineHeaders.put("Authorization", auth);
+        }
+        DownloadRequest dr = new DownloadRequest(blobUri.toString(), engineHeaders, digest, null, config.backToSource());
         String contentType = probe.headers().firstValue("content-type").orElse("application/octet-stream");
         return new MirrorResponse(200)
                 .header("Content-Type", contentType)
@@ -90,7 +92,7 @@ public final class BlobProxy {
         try {
             handle = engine.start(dr);
         } catch (DownloadException | RuntimeException e) {
-            p2pFailure = "could not start: " + e.getMessage();
+            p2pFailure = "could not start: " + Redact.text(e.getMessage());
         }
         if (handle != null) {
             InputStream in = null;
@@ -101,7 +103,7 @@ public final class BlobProxy {
                     try {
                         n = in.read(buf);
                     } catch (IOException | RuntimeException e) {
-                        p2pFailure = "failed after " + sink.accepted() + " bytes: " + e.getMessage();
+                        p2pFailure = "failed after " + sink.accepted() + " bytes: " + Redact.text(e.getMessage());
                         break;
                     }
                     if (n < 0) {
@@ -110,7 +112,7 @@ public final class BlobProxy {
                     sink.write(buf, 0, n); // a client that went away ends the request here
                 }
             } catch (RuntimeException e) {
-                p2pFailure = "could not open stream: " + e.getMessage();
+                p2pFailure = "could not open stream: " + Redact.text(e.getMessage());
             } finally {
                 if (in != null) {
                     Relay.close(in);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,8 +53,14 @@ public final class RegistryMirror {
         while (path.startsWith("/")) {
             path = path.substring(1);
         }
+        List<String> nsValues = request.query().getOrDefault("ns", List.of());
+        String ns = nsValues.isEmpty() ? null : nsValues.get(0);
+        if (nsValues.size() > 1 || ns != null && !ns.isEmpty() && !RegistryRouter.isRegistryHost(ns)) {
+            // never echoed: a bad ns may be a URL with a signature or user info in it
+            return RegistryErrors.error(400, "NAME_INVALID", RegistryRouter.NS_RULE,
+                    "containerd's ns parameter names the upstream registry once, e.g. ns=docker.io or ns=registry.example:5000");
+        }
         try {
-            String ns = request.queryParam("ns");
             if (path.isEmpty()) {
                 Upstream up = router.route(null, ns);
                 return manifests.forward(request, auth.session(request, up), up.v2(""));
@@ -75,7 +82,7 @@ public final class RegistryMirror {
                     return manifests.forward(request, auth.session(request, up),
                             up.v2("_catalog" + queryOf(request, List.of("n", "last"))));
                 }
-                return RegistryErrors.error(404, "NOT_FOUND", "no such registry API route", "/v2/" + path);
+                return RegistryErrors.error(404, "NOT_FOUND", "no such registry API route", "/v2/" + Redact.text(path));
             }
             String repo = o.group(1);
             String kind = o.group(2);
@@ -91,23 +98,34 @@ public final class RegistryMirror {
             }
             if (!ref.contains(":")) {
                 return RegistryErrors.error(400, "DIGEST_INVALID", "provided digest did not match uploaded content",
-                        "not a digest: " + ref);
+                        "not a digest: " + Redact.text(ref));
             }
             return blobs.serve(request, session, uri, ref);
+        } catch (RefusedOriginException e) {
+            LOG.log(Level.WARNING, "dfly mirror: refused to reach the {0} {1} for /v2/{2}: {3}",
+                    new Object[]{e.what(), e.target(), Redact.text(path), e.getMessage()});
+            return RegistryErrors.error(403, "DENIED", e.getMessage(), "refused " + e.what() + " " + e.target());
         } catch (ConnectException | HttpConnectTimeoutException e) {
-            LOG.log(Level.WARNING, "dfly mirror: upstream unreachable for /v2/{0}: {1}", new Object[]{path, e.toString()});
-            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry unreachable", e.getMessage());
+            // every text from outside the mirror (exception messages) is redacted: no query, token or user info
+            LOG.log(Level.WARNING, "dfly mirror: upstream unreachable for /v2/{0}: {1}",
+                    new Object[]{Redact.text(path), Redact.of(e)});
+            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry unreachable", Redact.of(e));
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "dfly mirror: upstream request failed for /v2/{0}: {1}", new Object[]{path, e.toString()});
-            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry request failed", e.toString());
+            LOG.log(Level.WARNING, "dfly mirror: upstream request failed for /v2/{0}: {1}",
+                    new Object[]{Redact.text(path), Redact.of(e)});
+            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry request failed", Redact.of(e));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "dfly mirror: cannot serve /v2/" + path, e);
-            return RegistryErrors.error(500, "UNKNOWN", "internal error in dfly's registry mirror", e.toString());
+            LogRecord rec = new LogRecord(Level.WARNING, "dfly mirror: cannot serve /v2/{0}");
+            rec.setParameters(new Object[]{Redact.text(path)});
+            rec.setThrown(Redact.forLog(e));
+            rec.setLoggerName(LOG.getName());
+            LOG.log(rec);
+            return RegistryErrors.error(500, "UNKNOWN", "internal error in dfly's registry mirror", Redact.of(e));
         }
     }
 
     private static MirrorResponse nameInvalid(String repo) {
-        return RegistryErrors.error(400, "NAME_INVALID", "invalid repository name", repo);
+        return RegistryErrors.error(400, "NAME_INVALID", "invalid repository name", Redact.text(repo));
     }
 
     private static String queryOf(MirrorRequest request, List<String> keep) {
@@ -131,7 +149,7 @@ public final class RegistryMirror {
                                         java.util.function.Function<String, java.util.Optional<String>> pluginConfig,
                                         Supplier<Downloader> downloader) {
         RegistryRouter router = new RegistryRouter(config, backends, pluginConfig);
-        UpstreamAuthenticator auth = new UpstreamAuthenticator(new UpstreamClient(), authProviders, new TokenCache());
+        UpstreamAuthenticator auth = new UpstreamAuthenticator(new UpstreamClient(config.origins()), authProviders, new TokenCache());
         return new RegistryMirror(config, router, auth, downloader);
     }
 

@@ -1,15 +1,18 @@
 package io.dfly.mirror;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.piece.Digests;
 import io.dfly.core.protocol.UserAgent;
+import io.dfly.core.security.SafeUrls;
 import io.dfly.spi.AuthProvider;
 import io.dfly.spi.Credentials;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -33,6 +36,7 @@ import java.util.logging.Logger;
 public final class UpstreamAuthenticator {
     private static final Logger LOG = Logger.getLogger(UpstreamAuthenticator.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_CHALLENGES = 1024;
 
     private final UpstreamClient client;
     private final List<AuthProvider> providers;
@@ -84,7 +88,16 @@ public final class UpstreamAuthenticator {
             return clientAuth != null;
         }
 
-        /** The Authorization value that last worked upstream (for the engine's back-to-source), or null. */
+        /** The registry's extra headers (never credentials). */
+        public Map<String, String> extraHeaders() {
+            return upstream.backend().extraHeaders();
+        }
+
+        /**
+         * The Authorization value that last worked upstream (for the engine's back-to-source), or null. It is
+         * this registry's: the client's own header or what dfdaemon obtained for this registry; upstream never
+         * received it on another origin (see {@link UpstreamClient}).
+         */
         public String authorization() {
             return authorization;
         }
@@ -113,6 +126,9 @@ public final class UpstreamAuthenticator {
             if (ch.isEmpty() || !(ch.get().isBasic() || ch.get().isBearer())) {
                 return r;
             }
+            if (challenges.size() >= MAX_CHALLENGES) {
+                challenges.clear(); // only a hint that saves a round trip; a client sending ever new ns= cannot grow it
+            }
             challenges.put(host, ch.get());
             if (first != null && ch.get().isBearer()) {
                 tokens.invalidate(cacheKey(ch.get(), scopeFor(ch.get()))); // the cached token was refused
@@ -121,7 +137,13 @@ public final class UpstreamAuthenticator {
             if (ch.get().isBasic()) {
                 retry = creds.basicAuthorization();
             } else {
-                Optional<String> token = exchange(ch.get());
+                Optional<String> token;
+                try {
+                    token = exchange(ch.get());
+                } catch (IOException | RuntimeException e) {
+                    r.body().close();
+                    throw e;
+                }
                 if (token.isEmpty()) {
                     return r; // upstream's own 401 reaches the client
                 }
@@ -156,7 +178,15 @@ public final class UpstreamAuthenticator {
             if (realm.isEmpty()) {
                 return Optional.empty();
             }
-            URI realmUri = upstream.backend().tokenRealm(URI.create(realm.get()));
+            URI realmUri;
+            try {
+                realmUri = upstream.backend().tokenRealm(new URI(realm.get()));
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw new IOException("the Bearer challenge of " + upstream.credentialHost() + " names a malformed token realm");
+            }
+            // the realm is the upstream's choice: it must pass the same origin policy as the registry itself,
+            // or an upstream could make dfdaemon send its configured credentials to an internal "token service"
+            client.checkOrigin(realmUri, "token realm");
             StringBuilder q = new StringBuilder();
             ch.param("service").ifPresent(s -> q.append("service=").append(enc(s)));
             if (!scope.isEmpty()) {
@@ -170,11 +200,17 @@ public final class UpstreamAuthenticator {
                     .header(UserAgent.HEADER, UserAgent.DFDAEMON)
                     .timeout(Duration.ofSeconds(30)).GET().build());
             if (tr.statusCode() != 200) {
-                LOG.warning("token service " + realmUri + " refused the configured credentials for "
+                LOG.warning("dfly mirror: token service " + SafeUrls.display(realmUri) + " refused the configured credentials for "
                         + upstream.credentialHost() + " (HTTP " + tr.statusCode() + ")");
                 return Optional.empty();
             }
-            JsonNode body = JSON.readTree(tr.body());
+            JsonNode body;
+            try {
+                body = JSON.readTree(tr.body());
+            } catch (JsonProcessingException e) {
+                // not e's message: it quotes the body, which may hold a token
+                throw new IOException("token service " + SafeUrls.display(realmUri) + " answered malformed JSON");
+            }
             String token = body.hasNonNull("token") ? body.get("token").asText()
                     : body.hasNonNull("access_token") ? body.get("access_token").asText() : null;
             if (token == null || token.isEmpty()) {

@@ -22,13 +22,14 @@ import java.util.concurrent.CompletableFuture;
 final class DirectDownloader implements Downloader {
     final List<DownloadRequest> requests = new ArrayList<>();
     volatile boolean failToStart;
+    volatile String failMessage = "no supernode (test)";
     volatile long failAfterBytes = -1;
 
     @Override
     public DownloadHandle start(DownloadRequest request) throws DownloadException {
         requests.add(request);
         if (failToStart) {
-            throw new DownloadException(DownloadException.Kind.NO_SOURCE, "no supernode (test)");
+            throw new DownloadException(DownloadException.Kind.NO_SOURCE, failMessage);
         }
         return new DownloadHandle() {
             public String taskId() { return "t"; }

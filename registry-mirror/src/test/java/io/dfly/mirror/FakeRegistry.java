@@ -23,10 +23,20 @@ final class FakeRegistry implements AutoCloseable {
     final String blobDigest;
     final byte[] manifest;
     final String manifestDigest;
+    final AtomicInteger requests = new AtomicInteger();
     final AtomicInteger blobGets = new AtomicInteger();
     final AtomicInteger tokenRequests = new AtomicInteger();
     final Set<String> tokens = ConcurrentHashMap.newKeySet();
+    final AtomicInteger storageGets = new AtomicInteger();
     volatile boolean corrupt;
+    /** When set, the blob (HEAD and GET, once authorized) answers 307 to this URL, as registries do to object storage. */
+    volatile String blobRedirect;
+    /** When set, the Bearer challenge names this realm instead of this registry's own /token. */
+    volatile String realm;
+    /** When set, the token service answers a truncated JSON body carrying this token. */
+    volatile String malformedToken;
+    /** When >= 0, a lying registry: every blob HEAD answers 200 with this length, whatever the digest; GETs 404. */
+    volatile long claimEveryBlob = -1;
     volatile String lastAccept;
 
     FakeRegistry(Auth auth, int blobSize) throws IOException {
@@ -60,12 +70,33 @@ final class FakeRegistry implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            requests.incrementAndGet();
             String path = ex.getRequestURI().getPath();
             boolean head = ex.getRequestMethod().equals("HEAD");
+            if (claimEveryBlob >= 0 && path.startsWith("/v2/") && path.contains("/blobs/")) {
+                if (head) {
+                    ex.getResponseHeaders().add("Content-Length", String.valueOf(claimEveryBlob));
+                    ex.sendResponseHeaders(200, -1);
+                } else {
+                    send(ex, 404, "application/json", RegistryErrors.json("BLOB_UNKNOWN", "unknown", null).getBytes(), false);
+                }
+                return;
+            }
+            if (path.equals("/storage/blob")) { // object storage: the signature in the query is the authorization
+                if (!head) {
+                    storageGets.incrementAndGet();
+                }
+                send(ex, 200, "application/octet-stream", blob, head);
+                return;
+            }
             if (path.equals("/token")) {
                 tokenRequests.incrementAndGet();
                 if (!BASIC.equals(ex.getRequestHeaders().getFirst("Authorization"))) {
                     ex.sendResponseHeaders(401, -1);
+                    return;
+                }
+                if (malformedToken != null) {
+                    send(ex, 200, "application/json", ("{\"token\":\"" + malformedToken).getBytes(), false);
                     return;
                 }
                 String t = "tok" + tokenRequests.get();
@@ -75,7 +106,7 @@ final class FakeRegistry implements AutoCloseable {
             }
             if (!authorized(ex)) {
                 ex.getResponseHeaders().add("WWW-Authenticate", auth == Auth.BASIC ? "Basic realm=\"fake\""
-                        : "Bearer realm=\"" + url() + "/token\",service=\"fake\"");
+                        : "Bearer realm=\"" + (realm != null ? realm : url() + "/token") + "\",service=\"fake\"");
                 send(ex, 401, "application/json", RegistryErrors.json("UNAUTHORIZED", "authentication required", null)
                         .getBytes(StandardCharsets.UTF_8), head);
                 return;
@@ -86,6 +117,9 @@ final class FakeRegistry implements AutoCloseable {
                 lastAccept = String.join("|", ex.getRequestHeaders().getOrDefault("Accept", java.util.List.of()));
                 ex.getResponseHeaders().add("Docker-Content-Digest", manifestDigest);
                 send(ex, 200, "application/vnd.oci.image.manifest.v1+json", manifest, head);
+            } else if (path.equals("/v2/lib/app/blobs/" + blobDigest) && blobRedirect != null) {
+                ex.getResponseHeaders().add("Location", blobRedirect);
+                ex.sendResponseHeaders(307, -1);
             } else if (path.equals("/v2/lib/app/blobs/" + blobDigest)) {
                 if (!head) {
                     blobGets.incrementAndGet();

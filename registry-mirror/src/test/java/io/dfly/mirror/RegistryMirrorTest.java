@@ -15,6 +15,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -172,5 +173,25 @@ class RegistryMirrorTest {
         RegistryMirror m = mirror(registry, 1000, List.of(provider));
         assertEquals(401, m.handle(get("lib/app/manifests/v1", Map.of("Authorization", List.of("Basic d3Jvbmc6d3Jvbmc=")))).status());
         assertEquals(200, m.handle(get("lib/app/manifests/v1", Map.of())).status());
+    }
+
+    @Test
+    void nsThatIsNotARegistryHostIsRefusedAndNothingIsFetched() throws Exception {
+        registry = new FakeRegistry(FakeRegistry.Auth.NONE, 300_000);
+        RegistryMirror m = mirror(registry, 1000, List.of());
+        for (List<String> ns : List.of(List.of(registry.url()), List.of(registry.hostPort() + "/v2"),
+                List.of("u:SECRETPW@" + registry.hostPort()), List.of(registry.hostPort() + "?X-Amz-Signature=SECRETSIG"),
+                List.of(registry.hostPort(), "docker.io"))) {
+            MirrorResponse r = m.handle(new MirrorRequest("GET", "lib/app/blobs/" + registry.blobDigest, Map.of("ns", ns), Map.of()));
+            assertEquals(400, r.status(), ns.toString());
+            String text = new String(body(r), StandardCharsets.UTF_8);
+            assertTrue(text.startsWith("{\"errors\":[{\"code\":\"NAME_INVALID\",\"message\":\"ns must be a registry host[:port]\""), text);
+            assertFalse(text.contains("SECRET"), text);
+        }
+        assertEquals(0, registry.requests.get(), "nothing was fetched");
+        assertTrue(engine.requests.isEmpty());
+        MirrorResponse ok = m.handle(new MirrorRequest("GET", "lib/app/blobs/" + registry.blobDigest,
+                Map.of("ns", List.of(registry.hostPort())), Map.of()));
+        assertArrayEquals(registry.blob, body(ok), "a plain host[:port] still routes");
     }
 }

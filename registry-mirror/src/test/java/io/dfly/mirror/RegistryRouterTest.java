@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class RegistryRouterTest {
@@ -60,6 +63,47 @@ class RegistryRouterTest {
     void badRouteNamesTheProperty() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> router("https://r", List.of("nourl")));
         assertEquals(true, e.getMessage().contains("dfly.dfdaemon.registry-routes"));
+    }
+
+    @Test
+    void nsIsOnlyEverARegistryHost() {
+        for (String ok : List.of("docker.io", "registry-1.docker.io", "quay.io:443", "127.0.0.1", "127.0.0.1:5000",
+                "[::1]", "[::1]:5000", "[2001:db8::1]:443", "localhost", "Harbor.Example")) {
+            assertTrue(RegistryRouter.isRegistryHost(ok), ok);
+        }
+        for (String bad : List.of("", "http://docker.io", "docker.io/v2", "docker.io/", "docker.io?x=1", "u:p@docker.io",
+                "user@docker.io", "docker.io#f", " docker.io", "docker.io ", "dock er.io", "docker.io:", "docker.io:0",
+                "docker.io:65536", "docker.io:80:80", "docker.io:http", "::1", "[::1", "[::1]x", "[not-v6]", "[::1%lo]",
+                "999.1.1.1", "1.2.3", "-a.io", "a-.io", "a..io", "docker.io.", "a_b.io", "%2e%2e", "docker.io\\x",
+                "docker.io\nHost: x", "a".repeat(64) + ".io")) {
+            assertFalse(RegistryRouter.isRegistryHost(bad), bad);
+        }
+        RegistryRouter r = router("https://r.example", List.of());
+        assertThrows(IllegalArgumentException.class, () -> r.route("a/b", "http://evil.example/x"));
+        assertEquals("https://[::1]:5000", r.route("a", "[::1]:5000").backend().endpoint().toString());
+    }
+
+    @Test
+    void configuredUpstreamsCarryNoCredentials() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> router("https://u:SECRETPW@r.example", List.of()));
+        assertFalse(e.getMessage().contains("SECRETPW"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> router("https://r.example", List.of("t=https://r.example/?token=SECRETTOK")));
+        assertFalse(e.getMessage().contains("SECRETTOK"), e.getMessage());
+    }
+
+    @Test
+    void backendCacheIsBounded() {
+        RegistryRouter r = router("http://127.0.0.1:5000", List.of());
+        for (int i = 0; i < RegistryRouter.MAX_BACKENDS * 2; i++) {
+            r.route("a/b", "host" + i + ".example");
+        }
+        assertEquals(RegistryRouter.MAX_BACKENDS, r.cachedBackends());
+        Upstream recent = r.route("a/b", "host" + (RegistryRouter.MAX_BACKENDS * 2 - 1) + ".example");
+        assertSame(recent.backend(), r.route("a/b", "host" + (RegistryRouter.MAX_BACKENDS * 2 - 1) + ".example").backend(),
+                "a recently used backend stays cached");
+        assertEquals("http://127.0.0.1:5000", r.route("a/b", null).backend().endpoint().toString(), "an evicted one is made again");
+        assertEquals(RegistryRouter.MAX_BACKENDS, r.cachedBackends());
     }
 
     @Test
