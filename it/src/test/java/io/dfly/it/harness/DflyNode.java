@@ -104,9 +104,15 @@ public final class DflyNode implements AutoCloseable {
         cmd.add("-Xmx768m");
         cmd.addAll(extraJvmArgs);
         props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.addAll(List.of("-jar", micro.toString(), "--nocluster", "--port", String.valueOf(port),
-                "--rootdir", workDir.resolve("payara").toString(),
-                "--deploy", war.toString(), "--contextroot", "/"));
+        // --nohazelcast, not --nocluster: with --nocluster Payara Micro still runs its own Hazelcast on *:6900,
+        // open to any client (the supernode runs its own, guarded member)
+        cmd.addAll(List.of("-jar", micro.toString(), "--nohazelcast", "--port", String.valueOf(port),
+                "--rootdir", workDir.resolve("payara").toString()));
+        if (kind == Kind.DFDAEMON) {
+            // the mirror and dfget API listen on dfly.dfdaemon.listen-address only, as bin/dfdaemon sets it up
+            cmd.addAll(List.of("--prebootcommandfile", prebootCommands().toString()));
+        }
+        cmd.addAll(List.of("--deploy", war.toString(), "--contextroot", "/"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
         try {
             process = pb.start();
@@ -115,6 +121,19 @@ public final class DflyNode implements AutoCloseable {
         }
         waitReady();
         return this;
+    }
+
+    /** Payara Micro's pre-boot commands binding its HTTP listener to the dfdaemon's listen address. */
+    private Path prebootCommands() {
+        String listen = props.getOrDefault("dfly.dfdaemon.listen-address", "127.0.0.1");
+        Path f = workDir.resolve("preboot.asadmin");
+        try {
+            Files.writeString(f, "set configs.config.server-config.network-config.network-listeners.network-listener"
+                    + ".http-listener.address=" + listen + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return f;
     }
 
     private void waitReady() {
