@@ -43,3 +43,18 @@ resolve() {
 }
 
 expand_home() { local p=$1; [[ "$p" == "~"* ]] && p="$HOME${p:1}"; echo "$p"; }
+
+# payara_preboot_commands ADDRESS: the asadmin commands (for --prebootcommandfile) that bind Payara Micro's
+# HTTP listener ("http-listener") to ADDRESS and turn off Payara's own data grid (Hazelcast on port 6900 of
+# every interface, started even with --nocluster; dfly uses none of it).
+payara_preboot_commands() {
+  echo "set configs.config.server-config.network-config.network-listeners.network-listener.http-listener.address=$1"
+  echo "set configs.config.server-config.hazelcast-config-specific-configuration.enabled=false"
+}
+
+# new_secret_file FILE: creates FILE (mode 0600, directory 0700) with 32 random bytes as hex, unless it exists
+new_secret_file() {
+  [[ -e "$1" ]] && return 0
+  (umask 077; mkdir -p "$(dirname "$1")" && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$1.tmp.$$" && echo >>"$1.tmp.$$" \
+     && mv -n "$1.tmp.$$" "$1"; rm -f "$1.tmp.$$") || die "cannot create $1"
+}

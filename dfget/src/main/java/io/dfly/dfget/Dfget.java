@@ -1,5 +1,8 @@
 package io.dfly.dfget;
 
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.SecretFiles;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -13,7 +16,9 @@ import java.util.logging.Logger;
 
 /**
  * dfget: downloads one file through dfly. Uses the local dfdaemon when one answers, otherwise runs the
- * P2P engine in this process. Exit 0 on success; on failure one line on stderr and no partial file.
+ * P2P engine in this process; either way it needs the cluster secret ({@code --cluster-secret-file}) and
+ * writes the output itself, as the calling user. Exit 0 on success; on failure one line on stderr and no
+ * partial file.
  */
 public final class Dfget {
     private Dfget() {
@@ -43,9 +48,10 @@ public final class Dfget {
             if (a.output().getParent() != null && !Files.isDirectory(a.output().getParent())) {
                 throw new DfgetException("directory " + a.output().getParent() + " does not exist");
             }
+            ClusterSecret secret = secret(a.clusterSecretFile());
             var progress = !a.standalone() && DaemonDownload.available(a.dfdaemon())
-                    ? DaemonDownload.run(a, reporter)
-                    : local(a, reporter, tmp);
+                    ? DaemonDownload.run(a, secret, reporter, tmp)
+                    : local(a, secret, reporter, tmp);
             reporter.finish(a.output(), progress);
             return 0;
         } catch (DfgetException e) {
@@ -65,13 +71,27 @@ public final class Dfget {
         }
     }
 
-    private static io.dfly.core.download.DownloadProgress local(DfgetArgs a, ProgressReporter reporter, Path tmp)
-            throws DfgetException, InterruptedException {
+    private static io.dfly.core.download.DownloadProgress local(DfgetArgs a, ClusterSecret secret, ProgressReporter reporter,
+                                                                Path tmp) throws DfgetException, InterruptedException {
         if (a.dfdaemonExplicit()) {
             throw new DfgetException("dfdaemon at " + a.dfdaemon() + " is not answering; start it, or drop --dfdaemon to"
                     + " download in this process");
         }
-        return LocalDownload.run(a, reporter, tmp);
+        return LocalDownload.run(a, secret, reporter, tmp);
+    }
+
+    /** The cluster secret: dfget proves with it that it runs on an enrolled host (to the dfdaemon, supernodes, peers). */
+    static ClusterSecret secret(Path file) throws DfgetException {
+        if (!Files.exists(file)) {
+            throw new DfgetException("no cluster secret at " + file + " — copy the supernode's cluster secret ("
+                    + ClusterSecret.DEFAULT_FILE + " on the supernode host) to this host with mode 0600, or name it with"
+                    + " --cluster-secret-file (or $" + DfgetArgs.SECRET_ENV + ")");
+        }
+        try {
+            return ClusterSecret.load(file);
+        } catch (SecretFiles.SecretFileException e) {
+            throw new DfgetException(e.getMessage());
+        }
     }
 
     private static String oneLine(String s) {

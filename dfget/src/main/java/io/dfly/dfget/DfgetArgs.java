@@ -3,7 +3,10 @@ package io.dfly.dfget;
 import io.dfly.core.config.ByteSize;
 import io.dfly.core.config.DurationText;
 import io.dfly.core.config.HostPort;
+import io.dfly.core.config.Settings;
 import io.dfly.core.piece.Digests;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.SafeUrls;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -17,10 +20,12 @@ import java.util.Map;
 public record DfgetArgs(String url, Path output, Map<String, String> headers, String digest, String identifier,
                         long rateLimit, List<HostPort> supernodes, Duration timeout, boolean backToSource,
                         HostPort dfdaemon, boolean dfdaemonExplicit, boolean standalone, Path dataDir,
-                        String advertiseIp, boolean help) {
+                        String advertiseIp, Path clusterSecretFile, boolean help) {
 
     public static final HostPort DEFAULT_DFDAEMON = new HostPort("127.0.0.1", 65001);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+    /** Environment variable naming the cluster secret file (the MicroProfile name of {@link ClusterSecret#PROPERTY}). */
+    public static final String SECRET_ENV = "DFLY_SECURITY_CLUSTER_SECRET_FILE";
 
     public static final String USAGE = String.join("\n",
             "Usage: dfget -u URL -o FILE [options]",
@@ -41,11 +46,22 @@ public record DfgetArgs(String url, Path output, Map<String, String> headers, St
             "      --standalone           never use a dfdaemon: run the engine in this process",
             "      --data-dir DIR         piece cache of the in-process engine (default ~/.dfly/dfget)",
             "      --advertise-ip IP      address other peers reach this process at (default: auto)",
+            "      --cluster-secret-file FILE",
+            "                             the cluster secret, copied from the supernode host (mode 0600);",
+            "                             default $" + SECRET_ENV + ", else " + ClusterSecret.DEFAULT_FILE,
             "  -h, --help                 show this help",
             "",
             "Exit status: 0 success, 1 download failed, 2 bad command line.");
 
     public static DfgetArgs parse(String[] args) throws UsageException {
+        return parse(args, System.getenv());
+    }
+
+    /** @param env the environment (for {@value #SECRET_ENV}) */
+    public static DfgetArgs parse(String[] args, Map<String, String> env) throws UsageException {
+        String envSecret = env.get(SECRET_ENV);
+        Path secretFile = Path.of(Settings.expandHome(envSecret != null && !envSecret.isBlank() ? envSecret.trim()
+                : ClusterSecret.DEFAULT_FILE));
         String url = null;
         String output = null;
         Map<String, String> headers = new LinkedHashMap<>();
@@ -145,6 +161,7 @@ public record DfgetArgs(String url, Path output, Map<String, String> headers, St
                         }
                         case "--data-dir" -> dataDir = Path.of(value);
                         case "--advertise-ip" -> advertiseIp = value;
+                        case "--cluster-secret-file" -> secretFile = Path.of(Settings.expandHome(value));
                         default -> throw new UsageException("unknown option '" + a + "' (see dfget --help)");
                     }
                 }
@@ -152,7 +169,7 @@ public record DfgetArgs(String url, Path output, Map<String, String> headers, St
         }
         if (help) {
             return new DfgetArgs(url, null, headers, digest, identifier, rate, supernodes, timeout, backToSource, dfdaemon,
-                    dfdaemonExplicit, standalone, dataDir, advertiseIp, true);
+                    dfdaemonExplicit, standalone, dataDir, advertiseIp, secretFile, true);
         }
         if (url == null) {
             throw new UsageException("missing -u URL (see dfget --help)");
@@ -163,17 +180,24 @@ public record DfgetArgs(String url, Path output, Map<String, String> headers, St
         try {
             URI u = new URI(url);
             if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
-                throw new UsageException("bad URL '" + url + "' (want http://host/path or https://host/path)");
+                throw new UsageException("bad URL '" + SafeUrls.display(url) + "' (want http://host/path or https://host/path)");
             }
         } catch (java.net.URISyntaxException e) {
-            throw new UsageException("bad URL '" + url + "' (want http://host/path or https://host/path)");
+            throw new UsageException("bad URL '" + SafeUrls.display(url) + "' (want http://host/path or https://host/path)");
         }
         if (standalone && dfdaemonExplicit) {
             throw new UsageException("--standalone and --dfdaemon exclude each other");
         }
         Path out = Path.of(output).toAbsolutePath().normalize();
         return new DfgetArgs(url, out, headers, digest, identifier, rate, supernodes, timeout, backToSource, dfdaemon,
-                dfdaemonExplicit, standalone, dataDir, advertiseIp, false);
+                dfdaemonExplicit, standalone, dataDir, advertiseIp, secretFile.toAbsolutePath(), false);
+    }
+
+    @Override
+    public String toString() {
+        // header values may be credentials, a URL query a signature
+        return "DfgetArgs[url=" + SafeUrls.display(url) + ", output=" + output + ", headers=" + headers.keySet()
+                + ", standalone=" + standalone + "]";
     }
 
     /** {@code 5m}, {@code 90s}, {@code 2h} as the user would write it. */
@@ -190,6 +214,6 @@ public record DfgetArgs(String url, Path output, Map<String, String> headers, St
 
     private static boolean knownOption(String name) {
         return List.of("-u", "--url", "-o", "--output", "-H", "--header", "--digest", "--identifier", "--ratelimit",
-                "--supernodes", "--timeout", "--dfdaemon", "--data-dir", "--advertise-ip").contains(name);
+                "--supernodes", "--timeout", "--dfdaemon", "--data-dir", "--advertise-ip", "--cluster-secret-file").contains(name);
     }
 }

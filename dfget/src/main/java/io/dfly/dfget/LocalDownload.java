@@ -6,6 +6,8 @@ import io.dfly.core.download.DownloadHandle;
 import io.dfly.core.download.DownloadProgress;
 import io.dfly.core.download.DownloadRequest;
 import io.dfly.core.download.DownloadResult;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.OriginPolicy;
 import io.dfly.engine.EngineConfig;
 import io.dfly.engine.P2PEngine;
 
@@ -17,12 +19,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** dfget without a dfdaemon: the engine runs in this process with its own upload port, then leaves the swarm. */
+/**
+ * dfget without a dfdaemon: the engine runs in this process with its own upload port (granted peers only),
+ * then leaves the swarm. It fetches for its own user, so any origin is allowed.
+ */
 final class LocalDownload {
     private LocalDownload() {
     }
 
-    static DownloadProgress run(DfgetArgs a, ProgressReporter reporter, Path tmp) throws DfgetException, InterruptedException {
+    static DownloadProgress run(DfgetArgs a, ClusterSecret secret, ProgressReporter reporter, Path tmp)
+            throws DfgetException, InterruptedException {
         EngineConfig config;
         try {
             Files.createDirectories(a.dataDir());
@@ -31,7 +37,7 @@ final class LocalDownload {
         }
         config = EngineConfig.builder(a.dataDir()).supernodes(a.supernodes()).uploadPort(0)
                 .advertiseIp(AdvertiseAddress.resolve(a.advertiseIp())).rateLimit(a.rateLimit())
-                .supernodesSetting("--supernodes").build();
+                .supernodesSetting("--supernodes").clusterSecret(secret).origins(OriginPolicy.allowAll()).build();
         long deadline = System.nanoTime() + a.timeout().toNanos();
         try (P2PEngine engine = new P2PEngine(config)) {
             DownloadHandle handle;

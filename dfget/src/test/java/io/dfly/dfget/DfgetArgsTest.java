@@ -21,7 +21,8 @@ class DfgetArgsTest {
         DfgetArgs a = DfgetArgs.parse(new String[]{"-u", "http://origin:8080/f.bin", "-o", "/tmp/out.bin",
                 "--header", "Authorization: Bearer x:y", "-H", "X-Trace:1", "--digest", DIGEST, "--identifier", "layer-1",
                 "--ratelimit", "20M", "--supernodes", "10.0.0.5:8002,10.0.0.6", "--timeout", "5m", "--no-back-to-source",
-                "--dfdaemon", "127.0.0.1:7000", "--data-dir", "/var/dfget", "--advertise-ip", "10.0.0.9"});
+                "--dfdaemon", "127.0.0.1:7000", "--data-dir", "/var/dfget", "--advertise-ip", "10.0.0.9",
+                "--cluster-secret-file", "/etc/dfly/cluster.secret"});
         assertEquals("http://origin:8080/f.bin", a.url());
         assertEquals(Path.of("/tmp/out.bin"), a.output());
         assertEquals(Map.of("Authorization", "Bearer x:y", "X-Trace", "1"), a.headers());
@@ -35,6 +36,26 @@ class DfgetArgsTest {
         assertTrue(a.dfdaemonExplicit());
         assertEquals(Path.of("/var/dfget"), a.dataDir());
         assertEquals("10.0.0.9", a.advertiseIp());
+        assertEquals(Path.of("/etc/dfly/cluster.secret"), a.clusterSecretFile());
+    }
+
+    @Test
+    void theClusterSecretComesFromTheFlagThenTheEnvironmentThenTheDefault() throws Exception {
+        String[] base = {"-u", "http://h/x", "-o", "/tmp/x"};
+        assertEquals(Path.of(System.getProperty("user.home"), ".dfly", "cluster.secret"),
+                DfgetArgs.parse(base, Map.of()).clusterSecretFile());
+        assertEquals(Path.of("/srv/s"), DfgetArgs.parse(base, Map.of(DfgetArgs.SECRET_ENV, "/srv/s")).clusterSecretFile());
+        String[] flagged = {"-u", "http://h/x", "-o", "/tmp/x", "--cluster-secret-file=/opt/s"};
+        assertEquals(Path.of("/opt/s"), DfgetArgs.parse(flagged, Map.of(DfgetArgs.SECRET_ENV, "/srv/s")).clusterSecretFile());
+    }
+
+    @Test
+    void neitherTheUsageErrorsNorToStringShowAQueryOrHeaderValues() throws Exception {
+        assertEquals("bad URL 'ftp://h/x' (want http://host/path or https://host/path)",
+                msg("-u", "ftp://h/x?sig=hush", "-o", "f"));
+        DfgetArgs a = DfgetArgs.parse(new String[]{"-u", "http://h/x?X-Amz-Signature=hush", "-o", "/tmp/x", "-H",
+                "Authorization: Bearer hush"}, Map.of());
+        assertTrue(!a.toString().contains("hush"), a.toString());
     }
 
     @Test
@@ -54,7 +75,7 @@ class DfgetArgsTest {
     void helpNeedsNothingElseAndListsEveryOption() throws Exception {
         assertTrue(DfgetArgs.parse(new String[]{"--help"}).help());
         for (String opt : List.of("--url", "--output", "--header", "--digest", "--identifier", "--ratelimit", "--supernodes",
-                "--timeout", "--no-back-to-source", "--dfdaemon", "--standalone", "--data-dir", "--help")) {
+                "--timeout", "--no-back-to-source", "--dfdaemon", "--standalone", "--data-dir", "--cluster-secret-file", "--help")) {
             assertTrue(DfgetArgs.USAGE.contains(opt), opt);
         }
     }

@@ -1,6 +1,8 @@
 package io.dfly.engine;
 
 import io.dfly.core.config.HostPort;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.OriginPolicy;
 import io.dfly.core.task.TaskIds;
 
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import java.util.UUID;
  * @param advertisedUrl      base URL other peers fetch our pieces from; null = the in-process upload
  *                           server's URL on {@link #advertiseIp}
  * @param uploadPort         port of the in-process upload server (0 = any free port); negative = none
- *                           (dfdaemon serves pieces through its own web server)
+ *                           (someone else serves pieces, through {@link P2PEngine#uploadService()})
  * @param advertiseIp        address put into the in-process upload server's URL
  * @param rateLimit          download bytes/s for the whole host, 0 = unlimited
  * @param uploadRateLimit    upload bytes/s for the whole host, 0 = unlimited
@@ -26,14 +28,29 @@ import java.util.UUID;
  * @param heartbeatInterval  how often to tell supernodes this peer is alive
  * @param supernodesSetting  name of the setting that lists supernodes (named in the fallback WARN line)
  * @param volatileParams     query parameters ignored when deriving task ids
+ * @param clusterSecret      the cluster's shared secret: host tokens to the supernodes and to peers, and the
+ *                           key that checks the piece grants of peers fetching from us
+ * @param origins            which origins a back-to-source download may reach (first URL and every redirect)
+ * @param uploadBindAddress  address the in-process upload server listens on; null = all interfaces
  */
 public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerId, String advertisedUrl,
                            int uploadPort, String advertiseIp, long rateLimit, long uploadRateLimit,
                            int pieceParallelism, Duration heartbeatInterval, String supernodesSetting,
-                           List<String> volatileParams) {
+                           List<String> volatileParams, ClusterSecret clusterSecret, OriginPolicy origins,
+                           String uploadBindAddress) {
+    static final String NO_SECRET = "the dfly engine needs the cluster secret (EngineConfig.Builder.clusterSecret):"
+            + " every host of a dfly cluster carries a copy of the supernode's " + ClusterSecret.DEFAULT_FILE
+            + " (" + ClusterSecret.PROPERTY + ")";
 
     public EngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
+        if (clusterSecret == null) {
+            throw new IllegalStateException(NO_SECRET);
+        }
+        origins = origins == null ? OriginPolicy.allowAll() : origins;
+        if (uploadBindAddress != null && uploadBindAddress.isBlank()) {
+            uploadBindAddress = null;
+        }
         supernodes = List.copyOf(supernodes);
         if (pieceParallelism < 1) {
             throw new IllegalArgumentException("pieceParallelism must be >= 1");
@@ -58,6 +75,9 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
         private Duration heartbeatInterval = Duration.ofSeconds(5);
         private String supernodesSetting = "dfly.dfdaemon.supernodes";
         private List<String> volatileParams = TaskIds.DEFAULT_VOLATILE_PARAMS;
+        private ClusterSecret clusterSecret;
+        private OriginPolicy origins = OriginPolicy.allowAll();
+        private String uploadBindAddress;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -65,7 +85,7 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
 
         public Builder supernodes(List<HostPort> v) { supernodes = v; return this; }
         public Builder peerId(String v) { peerId = v; return this; }
-        /** Pieces are served by someone else (dfdaemon's web server) at this base URL; no in-process server. */
+        /** Pieces are served by someone else at this base URL (through {@link P2PEngine#uploadService()}); no in-process server. */
         public Builder externalUploadServer(String baseUrl) { advertisedUrl = baseUrl; uploadPort = -1; return this; }
         public Builder uploadPort(int v) { uploadPort = v; return this; }
         public Builder advertiseIp(String v) { advertiseIp = v; return this; }
@@ -75,11 +95,22 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
         public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
         public Builder supernodesSetting(String v) { supernodesSetting = v; return this; }
         public Builder volatileParams(List<String> v) { volatileParams = v; return this; }
+        /** Required: the cluster secret ({@link ClusterSecret#load}); {@link #build()} fails without it. */
+        public Builder clusterSecret(ClusterSecret v) { clusterSecret = v; return this; }
+        /** Origins back-to-source may reach; default {@link OriginPolicy#allowAll()} (dfget for its own user). */
+        public Builder origins(OriginPolicy v) { origins = v; return this; }
+        /** Address the in-process upload server listens on; default all interfaces. */
+        public Builder uploadBindAddress(String v) { uploadBindAddress = v; return this; }
 
+        /** @throws IllegalStateException without {@link #clusterSecret(ClusterSecret)} */
         public EngineConfig build() {
+            if (clusterSecret == null) {
+                throw new IllegalStateException(NO_SECRET);
+            }
             String id = peerId != null ? peerId : defaultPeerId();
             return new EngineConfig(dataDir, supernodes, id, advertisedUrl, uploadPort, advertiseIp, rateLimit,
-                    uploadRateLimit, pieceParallelism, heartbeatInterval, supernodesSetting, volatileParams);
+                    uploadRateLimit, pieceParallelism, heartbeatInterval, supernodesSetting, volatileParams,
+                    clusterSecret, origins, uploadBindAddress);
         }
 
         private String defaultPeerId() {

@@ -11,6 +11,7 @@ public final class EngineMetrics {
     final LongAdder bytesUploaded = new LongAdder();
     final LongAdder piecesUploaded = new LongAdder();
     final LongAdder piecesFailed = new LongAdder();
+    final LongAdder uploadsRefused = new LongAdder();
     final LongAdder fallbacks = new LongAdder();
     final LongAdder downloadsStarted = new LongAdder();
     final LongAdder downloadsSucceeded = new LongAdder();
@@ -23,6 +24,8 @@ public final class EngineMetrics {
     public long piecesUploaded() { return piecesUploaded.sum(); }
     /** Pieces that arrived broken (refused, short, wrong digest) and had to be fetched again. */
     public long piecesFailed() { return piecesFailed.sum(); }
+    /** Piece requests refused with 403: no valid host token, or no valid grant for that piece and peer. */
+    public long uploadsRefused() { return uploadsRefused.sum(); }
     /** Downloads that went straight to the origin because P2P was not possible. */
     public long fallbacks() { return fallbacks.sum(); }
     public long downloadsStarted() { return downloadsStarted.sum(); }
@@ -38,6 +41,8 @@ public final class EngineMetrics {
         counter(sb, "dfly_engine_bytes_uploaded_total", "Bytes served to other peers", bytesUploaded());
         counter(sb, "dfly_engine_pieces_uploaded_total", "Pieces served to other peers", piecesUploaded());
         counter(sb, "dfly_engine_pieces_failed_total", "Pieces rejected (refused, short read, wrong digest)", piecesFailed());
+        counter(sb, "dfly_engine_uploads_refused_total", "Piece requests refused (no host token or piece grant)",
+                uploadsRefused());
         counter(sb, "dfly_engine_fallbacks_total", "Downloads that fell back to the origin", fallbacks());
         counter(sb, "dfly_engine_downloads_started_total", "Downloads started", downloadsStarted());
         counter(sb, "dfly_engine_downloads_succeeded_total", "Downloads completed and verified", downloadsSucceeded());

@@ -6,6 +6,8 @@ import io.dfly.core.download.DownloadHandle;
 import io.dfly.core.download.DownloadRequest;
 import io.dfly.core.download.Downloader;
 import io.dfly.core.piece.Digests;
+import io.dfly.core.security.HostTokens;
+import io.dfly.core.security.SafeUrls;
 import io.dfly.core.task.TaskIds;
 
 import java.net.URI;
@@ -26,9 +28,10 @@ import java.util.logging.Logger;
 
 /**
  * The P2P download engine of one host (a dfdaemon, or dfget running alone). Owns the {@link PieceStore},
- * the upload side ({@link PieceUploadService}, and a {@link PeerUploadServer} when no dfdaemon serves
- * pieces), the {@link SupernodeClient}, the shared rate limits and the {@link EngineMetrics}.
- * Concurrent downloads of the same task join one {@link TaskDownload}.
+ * the upload side ({@link PieceUploadService} and its {@link PeerUploadServer}), the {@link SupernodeClient},
+ * the shared rate limits and the {@link EngineMetrics}. Concurrent downloads of the same task join one
+ * {@link TaskDownload}. Everything it says to supernodes and peers carries this host's token (from the
+ * cluster secret); what it serves goes only to peers holding the supernode's grant.
  */
 public final class P2PEngine implements Downloader, AutoCloseable {
     private static final Logger LOG = Logger.getLogger("io.dfly.engine");
@@ -55,15 +58,22 @@ public final class P2PEngine implements Downloader, AutoCloseable {
         this.store = new PieceStore(config.dataDir());
         this.downloadBucket = new TokenBucket(config.rateLimit());
         this.uploadBucket = new TokenBucket(config.uploadRateLimit());
+        // redirects are never followed by the client: OriginFetcher follows them itself, checking each hop
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NORMAL).build();
-        this.supernodes = new SupernodeClient(config.supernodes(), http);
-        this.fetcher = new PieceFetcher(downloadBucket);
-        this.origin = new OriginFetcher(http);
+                .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
+        HostTokens tokens = config.clusterSecret().hostTokens();
+        this.supernodes = new SupernodeClient(config.supernodes(), http, tokens, config.peerId());
+        this.fetcher = new PieceFetcher(downloadBucket, tokens, config.peerId());
+        this.origin = new OriginFetcher(http, config.origins());
         this.executor = Executors.newCachedThreadPool(daemon("dfly-engine"));
-        this.uploadService = new PieceUploadService(store, uploadBucket, metrics);
+        this.uploadService = new PieceUploadService(store, uploadBucket, metrics, tokens, config.clusterSecret().pieceGrants());
         if (config.uploadPort() >= 0) {
-            uploadServer = new PeerUploadServer(config.uploadPort(), uploadService);
+            try {
+                uploadServer = new PeerUploadServer(config.uploadBindAddress(), config.uploadPort(), uploadService);
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
             advertisedUrl = "http://" + config.advertiseIp() + ":" + uploadServer.port();
         } else {
             uploadServer = null;
@@ -85,11 +95,11 @@ public final class P2PEngine implements Downloader, AutoCloseable {
     public EngineConfig config() { return config; }
     public EngineMetrics metrics() { return metrics; }
     public PieceStore store() { return store; }
-    /** The one "serve a piece" implementation (dfdaemon's JAX-RS resource calls it too). */
+    /** The one "serve a piece" implementation (authorization included); the upload server calls it. */
     public PieceUploadService uploadService() { return uploadService; }
     /** Base URL other peers fetch this host's pieces from. */
     public String advertisedUrl() { return advertisedUrl; }
-    /** Port of the in-process upload server, or -1 when pieces are served by dfdaemon. */
+    /** Port of the in-process upload server, or -1 when pieces are served by someone else. */
     public int uploadPort() { return uploadServer == null ? -1 : uploadServer.port(); }
 
     @Override
@@ -121,7 +131,7 @@ public final class P2PEngine implements Downloader, AutoCloseable {
         }
     }
 
-    private static void validate(DownloadRequest r) throws DownloadException {
+    private void validate(DownloadRequest r) throws DownloadException {
         if (r.url() == null || r.url().isBlank()) {
             throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "no URL given");
         }
@@ -129,10 +139,15 @@ public final class P2PEngine implements Downloader, AutoCloseable {
             URI u = new URI(r.url());
             if (u.getScheme() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))
                     || u.getHost() == null) {
-                throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "not an http(s) URL: " + r.url());
+                throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "not an http(s) URL: " + SafeUrls.display(r.url()));
+            }
+            // asking a supernode for a URL this host may not fetch itself would sidestep the policy
+            Optional<String> refusal = config.origins().refusal(u);
+            if (refusal.isPresent()) {
+                throw new DownloadException(DownloadException.Kind.ORIGIN_DENIED, refusal.get());
             }
         } catch (java.net.URISyntaxException e) {
-            throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "not a valid URL: " + r.url());
+            throw new DownloadException(DownloadException.Kind.BAD_REQUEST, "not a valid URL: " + SafeUrls.display(r.url()));
         }
         if (r.digest() != null && !r.digest().isBlank() && !Digests.isValid(r.digest())) {
             throw new DownloadException(DownloadException.Kind.BAD_REQUEST,

@@ -2,6 +2,8 @@ package io.dfly.engine;
 
 import io.dfly.core.piece.Digests;
 import io.dfly.core.protocol.PieceAssignment;
+import io.dfly.core.security.HostTokens;
+import io.dfly.core.security.PieceGrants;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,16 +18,22 @@ import java.security.MessageDigest;
  * Fetches one assigned piece from its source over HTTP and checks it: status 200, exactly the assigned
  * length, and the assigned sha256. The bytes stream straight into the piece's place in the local file
  * (64 KiB at a time, never a whole-piece array) and count as held only after every check passed:
- * bytes that fail a check are never served or read. No origin header is ever sent to a peer.
+ * bytes that fail a check are never served or read. No origin header is ever sent to a peer: a piece
+ * request carries only this host's token (minted for {@code GET} and the piece's raw path) and the
+ * supernode's grant for this piece ({@code X-Dfly-Grant}), which the source checks before sending a byte.
  */
 public final class PieceFetcher {
     private static final int CHUNK = 64 * 1024;
     private static final int CONNECT_TIMEOUT_MS = 5_000;
     private static final int READ_TIMEOUT_MS = 60_000;
     private final TokenBucket downloadBucket;
+    private final HostTokens tokens;
+    private final String peerId;
 
-    public PieceFetcher(TokenBucket downloadBucket) {
+    public PieceFetcher(TokenBucket downloadBucket, HostTokens tokens, String peerId) {
         this.downloadBucket = downloadBucket;
+        this.tokens = tokens;
+        this.peerId = peerId;
     }
 
     /**
@@ -39,14 +47,23 @@ public final class PieceFetcher {
         HttpURLConnection c;
         InputStream body;
         try {
-            c = (HttpURLConnection) URI.create(a.sourceUrl()).toURL().openConnection(Proxy.NO_PROXY);
+            URI u = URI.create(a.sourceUrl());
+            c = (HttpURLConnection) u.toURL().openConnection(Proxy.NO_PROXY);
             c.setConnectTimeout(CONNECT_TIMEOUT_MS);
             c.setReadTimeout(READ_TIMEOUT_MS);
             c.setInstanceFollowRedirects(false);
+            c.setRequestProperty(HostTokens.HEADER, tokens.authorization(peerId, "GET", u.getRawPath()));
+            if (a.grant() != null && !a.grant().isBlank()) {
+                c.setRequestProperty(PieceGrants.HEADER, a.grant());
+            }
             int status = c.getResponseCode();
             if (status != 200) {
-                drain(c.getErrorStream());
-                throw new PieceFetchException("source " + a.sourcePeerId() + " answered HTTP " + status);
+                String why = status == 403 ? errorMessage(c.getErrorStream()) : null;
+                if (why == null) {
+                    drain(c.getErrorStream());
+                }
+                throw new PieceFetchException("source " + a.sourcePeerId() + " answered HTTP " + status
+                        + (why == null ? "" : " (" + why + ")"));
             }
             body = c.getInputStream();
         } catch (IOException e) {
@@ -91,6 +108,21 @@ public final class PieceFetcher {
             }
             into.commitPiece(a.pieceNum(), length, got);
             return length;
+        }
+    }
+
+    /** The {@code message} of a small JSON error body (a 403's reason), or null. */
+    private static String errorMessage(InputStream in) {
+        if (in == null) {
+            return null;
+        }
+        try (in) {
+            byte[] body = in.readNBytes(4096);
+            in.transferTo(OutputStream.nullOutputStream());
+            var node = SupernodeClient.JSON.readTree(body);
+            return node != null && node.hasNonNull("message") ? node.get("message").asText() : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 

@@ -10,6 +10,8 @@ import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
 import io.dfly.core.protocol.RegisterRequest;
 import io.dfly.core.protocol.RegisterResponse;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.HostTokens;
 
 import java.io.IOException;
 import java.net.URI;
@@ -25,7 +27,9 @@ import java.util.stream.Collectors;
 
 /**
  * Talks to the supernodes (docs/PROTOCOL.md). Registration tries each configured supernode in order and
- * moves to the next on a connection error; the task's later calls go to the one that answered.
+ * moves to the next on a connection error; the task's later calls go to the one that answered. Every call
+ * carries {@code Authorization: Dfly-Host <token>} minted for its method and raw path ({@link HostTokens}),
+ * so a supernode serves enrolled hosts only.
  */
 public final class SupernodeClient {
     static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -36,10 +40,24 @@ public final class SupernodeClient {
 
     private final List<HostPort> supernodes;
     private final HttpClient http;
+    private final HostTokens tokens;
+    private final String peerId;
 
-    public SupernodeClient(List<HostPort> supernodes, HttpClient http) {
+    /**
+     * @param tokens mints this host's token for each call
+     * @param peerId the peer id the tokens name (the supernode checks it against the body and path)
+     */
+    public SupernodeClient(List<HostPort> supernodes, HttpClient http, HostTokens tokens, String peerId) {
         this.supernodes = List.copyOf(supernodes);
         this.http = http;
+        this.tokens = tokens;
+        this.peerId = peerId;
+    }
+
+    /** The one line that says a supernode does not know this host's cluster secret. */
+    static String notEnrolled(HostPort sn) {
+        return "supernode " + sn + " refused this host (401): it is not enrolled — copy the supernode's cluster secret to "
+                + ClusterSecret.PROPERTY;
     }
 
     public List<HostPort> supernodes() {
@@ -50,12 +68,15 @@ public final class SupernodeClient {
      * Registers with the first supernode that answers, skipping {@code skip} (one that just failed).
      *
      * @throws SupernodeUnreachableException no supernode answered
+     * @throws SupernodeRefusedException      no supernode accepted this host (401: not enrolled), or one refused
+     *                                        the origin (403 origin_refused)
      * @throws DownloadException              a supernode answered with an error (origin 404, denied, ...)
      */
     public Registration register(RegisterRequest request, HostPort skip) throws SupernodeUnreachableException, DownloadException,
             InterruptedException {
         List<String> failures = new ArrayList<>();
         List<HostPort> tried = new ArrayList<>();
+        SupernodeRefusedException refused = null;
         for (HostPort sn : supernodes) {
             if (sn.equals(skip) && supernodes.size() > 1) {
                 continue;
@@ -70,10 +91,20 @@ public final class SupernodeClient {
                     failures.add(sn + ": HTTP 503");
                     continue;
                 }
+                if (r.statusCode() == 401) {
+                    // another supernode of the list may still know us (a cluster being re-keyed)
+                    if (refused == null) {
+                        refused = new SupernodeRefusedException(notEnrolled(sn));
+                    }
+                    continue;
+                }
                 throw error(sn, r);
             } catch (IOException e) {
                 failures.add(sn + ": " + describe(e));
             }
+        }
+        if (refused != null) {
+            throw refused;
         }
         throw new SupernodeUnreachableException(tried.stream().map(HostPort::toString).collect(Collectors.joining(",")),
                 String.join("; ", failures));
@@ -95,8 +126,9 @@ public final class SupernodeClient {
     /** Tells the supernode this peer stops serving the task; best effort. */
     public void leave(HostPort sn, String taskId, String peerId) {
         try {
-            http.send(HttpRequest.newBuilder(uri(sn, "/api/v1/tasks/" + taskId + "/peers/" + enc(peerId)))
-                    .timeout(Duration.ofSeconds(5)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            URI u = uri(sn, "/api/v1/tasks/" + taskId + "/peers/" + enc(peerId));
+            http.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(5)).header(HostTokens.HEADER, token("DELETE", u))
+                    .DELETE().build(), HttpResponse.BodyHandlers.discarding());
         } catch (IOException ignored) {
             // leaving is best effort: the supernode also forgets silent peers
         } catch (InterruptedException e) {
@@ -104,18 +136,26 @@ public final class SupernodeClient {
         }
     }
 
-    public void heartbeat(HostPort sn, String peerId) throws IOException, InterruptedException {
-        http.send(HttpRequest.newBuilder(uri(sn, "/api/v1/peers/" + enc(peerId) + "/heartbeat"))
-                .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.discarding());
+    /** Tells the supernode this peer is alive; the status it answered (401: not enrolled). */
+    public int heartbeat(HostPort sn, String peerId) throws IOException, InterruptedException {
+        URI u = uri(sn, "/api/v1/peers/" + enc(peerId) + "/heartbeat");
+        return http.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(5)).header(HostTokens.HEADER, token("POST", u))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private HttpResponse<String> post(HostPort sn, String path, Object body, Duration timeout) throws IOException,
             InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(uri(sn, path)).timeout(timeout)
+        URI u = uri(sn, path);
+        HttpRequest req = HttpRequest.newBuilder(u).timeout(timeout)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
+                .header(HostTokens.HEADER, token("POST", u))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
         return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** This host's token for one request (the raw path, as sent, is what the supernode checks). */
+    private String token(String method, URI u) {
+        return tokens.authorization(peerId, method, u.getRawPath());
     }
 
     private static URI uri(HostPort sn, String path) {
@@ -138,14 +178,23 @@ public final class SupernodeClient {
     }
 
     private static DownloadException error(HostPort sn, HttpResponse<String> r) {
+        if (r.statusCode() == 401) {
+            return new SupernodeRefusedException(notEnrolled(sn));
+        }
         String message = "HTTP " + r.statusCode();
+        String code = null;
         try {
             ErrorBody b = JSON.readValue(r.body(), ErrorBody.class);
+            code = b.error();
             if (b.message() != null) {
                 message = b.message();
             }
         } catch (Exception ignored) {
             // not an ErrorBody: keep the status
+        }
+        if (r.statusCode() == 403 && "origin_refused".equals(code)) {
+            return new SupernodeRefusedException("supernode " + sn + " refused the origin (403): " + message
+                    + " — list the host in dfly.supernode.allowed-origins on the supernode");
         }
         DownloadException.Kind kind = switch (r.statusCode()) {
             case 400 -> DownloadException.Kind.BAD_REQUEST;

@@ -13,6 +13,7 @@ import io.dfly.core.protocol.PieceSet;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
 import io.dfly.core.protocol.RegisterRequest;
+import io.dfly.core.security.SafeUrls;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,7 +134,7 @@ final class TaskDownload {
             engine.metrics.downloadsSucceeded.increment();
         } catch (Throwable t) {
             reason = t instanceof InterruptedException || cancelled
-                    ? new CancellationException("download of " + request.url() + " was cancelled") : t;
+                    ? new CancellationException("download of " + SafeUrls.display(request.url()) + " was cancelled") : t;
             failure = reason;
             engine.metrics.downloadsFailed.increment();
             StoredTask s = stored;
@@ -144,7 +145,7 @@ final class TaskDownload {
                 engine.supernodes.leave(supernode, remoteTaskId, engine.config.peerId());
             }
             if (!(reason instanceof CancellationException)) {
-                LOG.log(Level.FINE, "download of " + request.url() + " failed", reason);
+                LOG.log(Level.FINE, "download of " + SafeUrls.display(request.url()) + " failed", reason);
             }
         }
         // no longer running before anyone hears the outcome (a new start() finds the stored file or starts afresh)
@@ -166,6 +167,8 @@ final class TaskDownload {
         } catch (SupernodeUnreachableException e) {
             return backToSource(e.getMessage(), "supernode " + e.addresses() + " unreachable — check "
                     + engine.config.supernodesSetting() + " / dfly.supernode.advertise-ip; downloading from origin");
+        } catch (SupernodeRefusedException e) {
+            return backToSource(e.getMessage(), e.getMessage() + "; downloading from origin");
         } catch (DownloadException e) {
             if (e.kind() == DownloadException.Kind.ORIGIN_ERROR || e.kind() == DownloadException.Kind.INTERNAL) {
                 return backToSource(e.getMessage(), e.getMessage() + " — check the supernode's log and its access to the"
@@ -207,9 +210,10 @@ final class TaskDownload {
                         new PullRequest(engine.config.peerId(), PieceSet.encode(stored.haveCopy()), free));
                 pullErrors = 0;
             } catch (DownloadException e) {
-                // e.g. the supernode restarted and forgot the task
+                // e.g. the supernode restarted and forgot the task, or no longer knows our secret
                 drainInflight();
-                return backToSource(e.getMessage(), e.getMessage() + " — check the supernode's log; downloading from origin");
+                return backToSource(e.getMessage(), e.getMessage() + (e instanceof SupernodeRefusedException ? ""
+                        : " — check the supernode's log") + "; downloading from origin");
             } catch (IOException e) {
                 if (++pullErrors < 3) {
                     Thread.sleep(300);
@@ -351,7 +355,7 @@ final class TaskDownload {
 
     private void checkCancelled() {
         if (cancelled) {
-            throw new CancellationException("download of " + request.url() + " was cancelled");
+            throw new CancellationException("download of " + SafeUrls.display(request.url()) + " was cancelled");
         }
     }
 
@@ -376,7 +380,7 @@ final class TaskDownload {
         String want = expectedDigest;
         if (want != null && !want.equals(actual)) {
             throw new DownloadException(DownloadException.Kind.DIGEST_MISMATCH,
-                    "digest mismatch for " + request.url() + ": got " + actual + ", want " + want);
+                    "digest mismatch for " + SafeUrls.display(request.url()) + ": got " + actual + ", want " + want);
         }
     }
 

@@ -15,6 +15,9 @@ import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
 import io.dfly.core.protocol.RegisterRequest;
 import io.dfly.core.protocol.RegisterResponse;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.HostTokens;
+import io.dfly.core.security.PieceGrants;
 import io.dfly.core.task.TaskIds;
 
 import java.io.IOException;
@@ -33,10 +36,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A minimal in-test supernode (docs/PROTOCOL.md) for engine unit tests: knows one file's bytes up front,
- * serves them as the CDN copy, prefers peer sources over itself, drops a source after 3 failures.
+ * serves them as the CDN copy, prefers peer sources over itself, drops a source after 3 failures. Like the
+ * real one it serves enrolled hosts only: every API call needs a host token for its method and raw path
+ * (else 401, nothing changes), the body's / path's peer id must be the token's (else 403), each assignment
+ * carries a piece grant for the pulling peer, and its piece server wants a token and a grant (else 403).
  */
 final class FakeSupernode implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final ClusterSecret SECRET = ClusterSecret.of("engine-test-cluster-secret-0123456789");
+    private final HostTokens tokens = SECRET.hostTokens();
+    private final PieceGrants grants = SECRET.pieceGrants();
     private final HttpServer server;
     private final byte[] content;
     private final int pieceSize;
@@ -57,8 +66,14 @@ final class FakeSupernode implements AutoCloseable {
     volatile int holdPiece = -1;
     final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     volatile Map<String, String> lastRegisterHeaders;
-    /** Set when a piece request carried an Authorization header (origin credentials must never reach sources). */
-    volatile boolean pieceRequestHadAuthorization;
+    /** Authorization headers of piece requests (origin credentials must never reach sources). */
+    final List<String> pieceAuthorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** API calls refused with 401 (no or bad host token) and piece requests refused with 403. */
+    final AtomicInteger unauthorized = new AtomicInteger();
+    final AtomicInteger piecesRefused = new AtomicInteger();
+    /** When set, assignments to peer sources carry no grant (to show peers then refuse to serve). */
+    volatile boolean withholdPeerGrants;
+    final AtomicInteger heartbeats = new AtomicInteger();
 
     FakeSupernode(byte[] content, int pieceSize) {
         this.content = content;
@@ -89,9 +104,21 @@ final class FakeSupernode implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath();
+            String rawPath = ex.getRequestURI().getRawPath();
             String method = ex.getRequestMethod();
+            java.util.Optional<String> caller = tokens.verify(ex.getRequestHeaders().getFirst(HostTokens.HEADER), method, rawPath);
+            if (path.startsWith("/api/") && caller.isEmpty()) {
+                unauthorized.incrementAndGet();
+                error(ex, 401, "unauthorized", "enrolled hosts only: this host needs the cluster secret"
+                        + " (dfly.security.cluster-secret-file)");
+                return;
+            }
             if (method.equals("POST") && path.equals("/api/v1/tasks")) {
                 RegisterRequest r = JSON.readValue(ex.getRequestBody(), RegisterRequest.class);
+                if (!r.peerId().equals(caller.get())) {
+                    error(ex, 403, "forbidden", "peer id is not the token's");
+                    return;
+                }
                 registrations.incrementAndGet();
                 lastRegisterHeaders = r.headers();
                 synchronized (this) {
@@ -106,9 +133,17 @@ final class FakeSupernode implements AutoCloseable {
                 }
                 String taskId = path.split("/")[4];
                 PullRequest r = JSON.readValue(ex.getRequestBody(), PullRequest.class);
+                if (!r.peerId().equals(caller.get())) {
+                    error(ex, 403, "forbidden", "peer id is not the token's");
+                    return;
+                }
                 json(ex, 200, pull(taskId, r));
             } else if (method.equals("POST") && path.endsWith("/reports")) {
                 PieceReport r = JSON.readValue(ex.getRequestBody(), PieceReport.class);
+                if (!r.peerId().equals(caller.get())) {
+                    error(ex, 403, "forbidden", "peer id is not the token's");
+                    return;
+                }
                 synchronized (this) {
                     reports.add(r);
                     if (r.success()) {
@@ -119,17 +154,29 @@ final class FakeSupernode implements AutoCloseable {
                 }
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("DELETE")) {
+                String peer = path.substring(path.lastIndexOf('/') + 1);
+                if (!peer.equals(caller.get())) {
+                    error(ex, 403, "forbidden", "peer id is not the token's");
+                    return;
+                }
                 synchronized (this) {
-                    left.add(path.substring(path.lastIndexOf('/') + 1));
+                    left.add(peer);
                 }
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("POST") && path.endsWith("/heartbeat")) {
+                heartbeats.incrementAndGet();
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("GET") && path.startsWith("/peer/tasks/")) {
-                if (ex.getRequestHeaders().containsKey("Authorization")) {
-                    pieceRequestHadAuthorization = true;
-                }
+                String auth = ex.getRequestHeaders().getFirst(HostTokens.HEADER);
+                pieceAuthorizations.add(String.valueOf(auth));
                 int n = Integer.parseInt(path.substring(path.lastIndexOf('/') + 1));
+                String taskId = path.split("/")[3];
+                if (caller.isEmpty() || grants.refusal(ex.getRequestHeaders().getFirst(PieceGrants.HEADER), taskId, n,
+                        caller.get()).isPresent()) {
+                    piecesRefused.incrementAndGet();
+                    error(ex, 403, "forbidden", "no grant");
+                    return;
+                }
                 if (n == holdPiece) {
                     try {
                         release.await();
@@ -181,9 +228,14 @@ final class FakeSupernode implements AutoCloseable {
             }
             int len = PieceSizeRule.pieceLength(content.length, pieceSize, n);
             out.add(new PieceAssignment(n, (long) n * pieceSize, len, Digests.sha256(content, n * pieceSize, len), source,
-                    base + PieceHeaders.piecePath(taskId, n), null));
+                    base + PieceHeaders.piecePath(taskId, n), withholdPeerGrants && !source.equals(id) ? null
+                    : grants.mint(taskId, n, r.peerId())));
         }
         return new PullResponse(PullAction.ASSIGNED, out, content.length, count, pieceSize, fileDigest, null, 0);
+    }
+
+    private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
+        json(ex, status, new io.dfly.core.protocol.ErrorBody(code, message));
     }
 
     private static void json(HttpExchange ex, int status, Object body) throws IOException {

@@ -93,7 +93,7 @@ class P2PEngineTest {
 
     private P2PEngine engine(String name, List<HostPort> supernodes) {
         return closing(new P2PEngine(EngineConfig.builder(tmp.resolve(name)).peerId(name).supernodes(supernodes)
-                .advertiseIp("127.0.0.1").build()));
+                .advertiseIp("127.0.0.1").clusterSecret(FakeSupernode.SECRET).build()));
     }
 
     private P2PEngine engine(String name) {
@@ -132,7 +132,11 @@ class P2PEngineTest {
         assertEquals(content.length, r.progress().fromSupernode());
         assertEquals(0, origin.gets.get(), "the origin is the supernode's business");
         assertEquals("Bearer secret", supernode.lastRegisterHeaders.get("Authorization"), "origin headers go to the supernode");
-        assertFalse(supernode.pieceRequestHadAuthorization, "but never to a piece source");
+        assertFalse(supernode.pieceAuthorizations.isEmpty());
+        for (String auth : supernode.pieceAuthorizations) {
+            assertTrue(auth.startsWith("Dfly-Host "), "piece requests carry this host's token: " + auth);
+            assertFalse(auth.contains("Bearer secret"), "but never the origin's credentials");
+        }
         assertTrue(warnings.isEmpty(), warnings.toString());
     }
 
@@ -360,14 +364,15 @@ class P2PEngineTest {
         DownloadResult r = await(a.start(request(true)));
         HttpClient http = HttpClient.newHttpClient();
         String base = a.advertisedUrl();
-        HttpResponse<byte[]> ok = http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath(r.taskId(), 1))).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> ok = http.send(granted(base, r.taskId(), 1, "b").build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, ok.statusCode());
         assertArrayEquals(java.util.Arrays.copyOfRange(content, PIECE, 2 * PIECE), ok.body());
         assertEquals(Digests.sha256(ok.body()), ok.headers().firstValue(PieceHeaders.PIECE_DIGEST).orElseThrow());
-        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath(r.taskId(), 99))).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode());
-        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath("a".repeat(64), 0))).build(),
+        // not held: 404, but only to an authorized caller
+        assertEquals(404, http.send(granted(base, r.taskId(), 99, "b").build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+        String other = "a".repeat(64);
+        assertEquals(404, http.send(granted(base, other, 0, "b").build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+        assertEquals(403, http.send(HttpRequest.newBuilder(URI.create(base + PieceHeaders.piecePath(other, 0))).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode());
         assertEquals(400, http.send(HttpRequest.newBuilder(URI.create(base + "/peer/tasks/..%2F..%2Fetc/pieces/0")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode());
@@ -375,11 +380,20 @@ class P2PEngineTest {
                 HttpResponse.BodyHandlers.discarding()).statusCode());
     }
 
+    /** A piece request as peer {@code peer} would send it after the supernode assigned it the piece. */
+    static HttpRequest.Builder granted(String base, String taskId, int piece, String peer) {
+        String path = PieceHeaders.piecePath(taskId, piece);
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", FakeSupernode.SECRET.hostTokens().authorization(peer, "GET", path))
+                .header("X-Dfly-Grant", FakeSupernode.SECRET.pieceGrants().mint(taskId, piece, peer));
+    }
+
     @Test
     void downloadRateLimitIsApplied() throws Exception {
         // not timed: checks the limit is wired by reading the bucket the fetcher uses
         P2PEngine limited = closing(new P2PEngine(EngineConfig.builder(tmp.resolve("l")).peerId("l")
-                .supernodes(List.of(supernode.hostPort())).rateLimit(20L << 20).uploadRateLimit(5L << 20).build()));
+                .supernodes(List.of(supernode.hostPort())).rateLimit(20L << 20).uploadRateLimit(5L << 20)
+                .clusterSecret(FakeSupernode.SECRET).build()));
         assertEquals(20L << 20, limited.downloadBucket.bytesPerSecond());
         assertEquals(5L << 20, limited.uploadBucket.bytesPerSecond());
         assertArrayEquals(content, Files.readAllBytes(await(limited.start(request(true))).file()));

@@ -11,12 +11,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A tiny HTTP origin for engine unit tests: serves byte arrays, counts GETs, remembers the last headers. */
+/**
+ * A tiny HTTP origin for engine unit tests: serves byte arrays, answers redirects, counts GETs, remembers
+ * the last headers (and those of each path).
+ */
 final class TestOrigin implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     final AtomicInteger gets = new AtomicInteger();
     volatile Map<String, java.util.List<String>> lastHeaders;
+    final Map<String, Map<String, java.util.List<String>>> headersByPath = new ConcurrentHashMap<>();
+    private final Map<String, String> redirects = new ConcurrentHashMap<>();
 
     TestOrigin() {
         try {
@@ -32,6 +37,13 @@ final class TestOrigin implements AutoCloseable {
         server.createContext("/", ex -> {
             try (ex) {
                 lastHeaders = Map.copyOf(ex.getRequestHeaders());
+                headersByPath.put(ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()));
+                String to = redirects.get(ex.getRequestURI().getPath());
+                if (to != null) {
+                    ex.getResponseHeaders().set("Location", to);
+                    ex.sendResponseHeaders(302, -1);
+                    return;
+                }
                 byte[] body = files.get(ex.getRequestURI().getPath());
                 if (body == null) {
                     ex.sendResponseHeaders(404, -1);
@@ -50,8 +62,23 @@ final class TestOrigin implements AutoCloseable {
         return url(path);
     }
 
+    /** GET {@code path} answers 302 to {@code location}; returns the URL of {@code path}. */
+    String redirect(String path, String location) {
+        redirects.put(path, location);
+        return url(path);
+    }
+
     String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    /** The same server by another name, {@code localhost} (another origin for the same-origin rules). */
+    String localhostUrl(String path) {
+        return "http://localhost:" + server.getAddress().getPort() + path;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
     }
 
     @Override

@@ -2,16 +2,24 @@ package io.dfly.dfdaemon.config;
 
 import io.dfly.core.config.AdvertiseAddress;
 import io.dfly.core.config.HostPort;
+import io.dfly.core.config.InvalidSettingException;
 import io.dfly.core.config.Settings;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.OriginPolicy;
 
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Every dfdaemon setting, read once and validated. Construct from any key/value source
  * ({@link MicroProfileSettings} in the WAR, a map in tests); a bad value throws
- * {@link io.dfly.core.config.InvalidSettingException} naming the property.
+ * {@link io.dfly.core.config.InvalidSettingException} naming the property; a missing or unreadable cluster
+ * secret throws {@link io.dfly.core.security.SecretFiles.SecretFileException} saying how to copy one.
  */
 public final class DfdaemonSettings {
     public static final String PORT = "dfly.dfdaemon.port";
@@ -29,6 +37,10 @@ public final class DfdaemonSettings {
     public static final String AUTH_PROVIDERS = "dfly.dfdaemon.auth-providers";
     public static final String GC_POLICIES = "dfly.dfdaemon.gc.policies";
     public static final String PLUGINS_DIR = "dfly.plugins.dir";
+    public static final String CLUSTER_SECRET_FILE = ClusterSecret.PROPERTY;
+    public static final String UPLOAD_PORT = "dfly.dfdaemon.upload-port";
+    public static final String LISTEN_ADDRESS = "dfly.dfdaemon.listen-address";
+    public static final String ALLOWED_REGISTRIES = "dfly.dfdaemon.allowed-registries";
 
     private final int port;
     private final String advertiseIp;
@@ -45,9 +57,21 @@ public final class DfdaemonSettings {
     private final List<String> authProviders;
     private final List<String> gcPolicies;
     private final Optional<Path> pluginsDir;
+    private final int uploadPort;
+    private final String listenAddress;
+    private final List<String> allowedRegistries;
+    private final OriginPolicy origins;
+    private final Path clusterSecretFile;
+    private final ClusterSecret clusterSecret;
 
     public DfdaemonSettings(Settings s) {
         port = s.port(PORT, 65001);
+        uploadPort = s.port(UPLOAD_PORT, 65002);
+        if (uploadPort == port) {
+            throw new InvalidSettingException(UPLOAD_PORT, "invalid value '" + uploadPort + "' for " + UPLOAD_PORT
+                    + ": peer uploads need their own port, not " + PORT + " (" + port + ")");
+        }
+        listenAddress = address(s, LISTEN_ADDRESS, "127.0.0.1");
         advertiseIp = AdvertiseAddress.resolve(s.string(ADVERTISE_IP, "auto"));
         dataDir = s.writableDir(DATA_DIR, Path.of(Settings.expandHome("~/.dfly/dfdaemon")));
         supernodes = s.hostPorts(SUPERNODES, List.of(new HostPort("127.0.0.1", 8002)), 8002);
@@ -62,12 +86,77 @@ public final class DfdaemonSettings {
         authProviders = s.list(AUTH_PROVIDERS, List.of());
         gcPolicies = s.list(GC_POLICIES, List.of("ttl", "watermark"));
         pluginsDir = s.existingDir(PLUGINS_DIR);
+        allowedRegistries = s.list(ALLOWED_REGISTRIES, List.of());
+        origins = OriginPolicy.of(ALLOWED_REGISTRIES, allowedRegistries).plusHosts(configuredRegistryHosts());
+        clusterSecretFile = Path.of(Settings.expandHome(s.string(CLUSTER_SECRET_FILE, ClusterSecret.DEFAULT_FILE)));
+        clusterSecret = ClusterSecret.load(clusterSecretFile);
     }
 
+    /** An IP address literal (no DNS: a listener must not move when a name does). */
+    private static String address(Settings s, String key, String def) {
+        String v = s.string(key, def).trim();
+        boolean literal = v.matches("[0-9.]+") || v.contains(":") && v.matches("[0-9a-fA-F:.]+");
+        if (v.startsWith("[") && v.endsWith("]")) {
+            v = v.substring(1, v.length() - 1);
+            literal = v.contains(":") && v.matches("[0-9a-fA-F:.]+");
+        }
+        if (literal) {
+            try {
+                return InetAddress.getByName(v).getHostAddress();
+            } catch (UnknownHostException e) {
+                // falls through to the error below
+            }
+        }
+        throw Settings.invalid(key, v, "an IP address such as 127.0.0.1 (this host only) or 0.0.0.0 (every interface)");
+    }
+
+    /** Hosts of {@code registry} and of every {@code registry-routes} upstream: they count as listed. */
+    private List<String> configuredRegistryHosts() {
+        List<String> hosts = new ArrayList<>();
+        List<String> urls = new ArrayList<>();
+        urls.add(registry);
+        for (String route : registryRoutes) {
+            int eq = route.indexOf('=');
+            if (eq >= 0) {
+                urls.add(route.substring(eq + 1).trim());
+            }
+        }
+        for (String u : urls) {
+            try {
+                String host = URI.create(u.contains("://") ? u : "https://" + u).getHost();
+                if (host != null) {
+                    hosts.add(host);
+                }
+            } catch (IllegalArgumentException ignored) {
+                // a malformed route is reported by the mirror that parses it
+            }
+        }
+        return hosts;
+    }
+
+    /** Port of the registry mirror and the dfget API (on {@link #listenAddress()}). */
     public int port() { return port; }
+    /** Port of the engine's peer upload server (all interfaces; pieces go only to granted peers). */
+    public int uploadPort() { return uploadPort; }
+    /** Address the mirror and the dfget API answer on: 127.0.0.1 by default, 0.0.0.0 / :: for every interface. */
+    public String listenAddress() { return listenAddress; }
+    /** Whether {@link #listenAddress()} means every interface. */
+    public boolean listensEverywhere() {
+        try {
+            return InetAddress.getByName(listenAddress).isAnyLocalAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
     public String advertiseIp() { return advertiseIp; }
-    /** Base URL other peers fetch pieces from. */
-    public String advertisedUrl() { return "http://" + advertiseIp + ":" + port; }
+    /** Base URL other peers fetch pieces from: the upload port. */
+    public String advertisedUrl() { return "http://" + (advertiseIp.contains(":") ? "[" + advertiseIp + "]" : advertiseIp)
+            + ":" + uploadPort; }
+    /** Origins this dfdaemon may fetch: {@code allowed-registries} plus its registry and routes' hosts. */
+    public OriginPolicy origins() { return origins; }
+    public List<String> allowedRegistries() { return allowedRegistries; }
+    public Path clusterSecretFile() { return clusterSecretFile; }
+    public ClusterSecret clusterSecret() { return clusterSecret; }
     public Path dataDir() { return dataDir; }
     public List<HostPort> supernodes() { return supernodes; }
     /** Default upstream registry URL (for clients that use dfdaemon as the registry host or as docker's registry-mirrors). */

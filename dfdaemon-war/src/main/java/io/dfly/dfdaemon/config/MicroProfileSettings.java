@@ -5,6 +5,7 @@ import io.dfly.core.config.Settings;
 import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.core.plugin.PluginException;
 import io.dfly.core.plugin.PluginLoader;
+import io.dfly.core.security.SecretFiles;
 import io.dfly.spi.InvalidPluginSettingException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -19,8 +20,8 @@ import java.util.logging.Logger;
 
 /**
  * Reads {@link DfdaemonSettings} from MicroProfile Config (system properties, `DFLY_...` environment
- * variables, {@code --systemproperties} files), loads the plugins, and fails startup on a bad value or
- * an unknown plugin name with one line naming the property. Producers are {@code @Singleton} (no
+ * variables, {@code --systemproperties} files), loads the plugins, and fails startup on a bad value, an
+ * unknown plugin name or a missing cluster secret with one line naming the property. Producers are {@code @Singleton} (no
  * client proxy) because the settings and catalog classes are final value holders.
  */
 @ApplicationScoped
@@ -69,14 +70,24 @@ public class MicroProfileSettings {
             // create each configured plugin once, so a bad dfly.plugin.<name>.* value fails here, not later
             catalog.createGcPolicies(s.gcPolicies(), properties());
             catalog.createAuthProviders(s.authProviders(), properties());
-            LOG.info(() -> "dfly dfdaemon settings OK; plugins: registry backends " + catalog.registryBackendNames()
-                    + ", auth providers " + catalog.authProviderNames() + ", GC policies " + catalog.gcPolicyNames());
-        } catch (InvalidSettingException | PluginException | InvalidPluginSettingException e) {
-            LOG.log(Level.SEVERE, "dfly dfdaemon cannot start: {0}", e.getMessage());
-            System.err.println("dfly dfdaemon cannot start: " + e.getMessage());
-            System.err.flush();
-            // a node with a wrong setting must not half-run: stop the whole Payara Micro process
-            Runtime.getRuntime().halt(2);
+            if (SecretFiles.readableByOthers(s.clusterSecretFile())) {
+                LOG.warning("the cluster secret " + s.clusterSecretFile() + " is readable by other users: chmod 600 "
+                        + s.clusterSecretFile());
+            }
+            LOG.info(() -> "dfly dfdaemon settings OK; cluster secret " + s.clusterSecretFile() + "; mirror and dfget API on "
+                    + s.listenAddress() + ":" + s.port() + ", peer uploads on port " + s.uploadPort() + "; plugins: registry backends "
+                    + catalog.registryBackendNames() + ", auth providers " + catalog.authProviderNames() + ", GC policies "
+                    + catalog.gcPolicyNames());
+        } catch (InvalidSettingException | PluginException | InvalidPluginSettingException | SecretFiles.SecretFileException e) {
+            stop(e.getMessage());
         }
+    }
+
+    /** Stops the whole Payara Micro process with one line: a node with a wrong setting must not half-run. */
+    public static void stop(String why) {
+        LOG.log(Level.SEVERE, "dfly dfdaemon cannot start: {0}", why);
+        System.err.println("dfly dfdaemon cannot start: " + why);
+        System.err.flush();
+        Runtime.getRuntime().halt(2);
     }
 }

@@ -26,10 +26,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The one P2P engine of this dfdaemon host, built from {@link DfdaemonSettings}: pieces are served by
- * dfdaemon's own web server ({@code io.dfly.dfdaemon.peer.PeerUploadResource}) at
- * {@link DfdaemonSettings#advertisedUrl()}. Exposed to other beans as {@link Downloader}; runs the GC
- * policies ({@code dfly.dfdaemon.gc.policies}) every minute.
+ * The one P2P engine of this dfdaemon host, built from {@link DfdaemonSettings}: pieces are served by the
+ * engine's own upload server on {@code dfly.dfdaemon.upload-port} (all interfaces; enrolled, granted peers
+ * only), not by Payara, whose port answers this host only ({@code dfly.dfdaemon.listen-address}). Exposed to
+ * other beans as {@link Downloader}; runs the GC policies ({@code dfly.dfdaemon.gc.policies}) every minute.
  */
 @ApplicationScoped
 public class EngineProducer {
@@ -48,7 +48,10 @@ public class EngineProducer {
         if (engine == null) {
             engine = new P2PEngine(EngineConfig.builder(settings.dataDir())
                     .supernodes(settings.supernodes())
-                    .externalUploadServer(settings.advertisedUrl())
+                    .uploadPort(settings.uploadPort())
+                    .advertiseIp(settings.advertiseIp())
+                    .clusterSecret(settings.clusterSecret())
+                    .origins(settings.origins())
                     .rateLimit(settings.rateLimit())
                     .uploadRateLimit(settings.uploadRateLimit())
                     .pieceParallelism(settings.pieceParallelism())
@@ -100,8 +103,10 @@ public class EngineProducer {
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) @Initialized(ApplicationScoped.class) Object ignored) {
         try {
             engine();
-        } catch (InvalidSettingException e) {
+        } catch (InvalidSettingException | io.dfly.core.security.SecretFiles.SecretFileException e) {
             LOG.log(Level.FINE, "engine not started: bad setting (reported by the settings check)", e);
+        } catch (java.io.UncheckedIOException e) {
+            MicroProfileSettings.stop(e.getMessage() + " (" + DfdaemonSettings.UPLOAD_PORT + ")");
         }
     }
 

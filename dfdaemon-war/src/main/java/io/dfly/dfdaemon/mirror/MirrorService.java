@@ -10,6 +10,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import io.dfly.core.plugin.PluginCatalog;
+import io.dfly.core.security.SafeUrls;
 import io.dfly.dfdaemon.config.MicroProfileSettings;
 import io.dfly.spi.AuthProvider;
 
@@ -37,12 +38,14 @@ public class MirrorService {
     @PostConstruct
     void init() {
         MirrorConfig mc = new MirrorConfig(settings.registry(), settings.registryRoutes(),
-                settings.insecureRegistries(), settings.p2pMinSize(), settings.backToSource());
+                settings.insecureRegistries(), settings.p2pMinSize(), settings.backToSource(), settings.origins());
         Supplier<Downloader> engine = () -> downloaders.isResolvable() ? downloaders.get() : null;
         Function<String, Optional<String>> props = MicroProfileSettings.properties();
         List<AuthProvider> auth = plugins.createAuthProviders(settings.authProviders(), props);
         mirror = RegistryMirror.create(mc, plugins.registryBackends(), auth, props, engine);
-        LOG.info("dfly mirror: default upstream " + settings.registry() + ", routes " + settings.registryRoutes()
+        List<String> routes = settings.registryRoutes().stream().map(r -> r.indexOf('=') < 0 ? SafeUrls.display(r)
+                : r.substring(0, r.indexOf('=') + 1) + SafeUrls.display(r.substring(r.indexOf('=') + 1))).toList();
+        LOG.info("dfly mirror: default upstream " + SafeUrls.display(settings.registry()) + ", routes " + routes
                 + ", P2P engine " + (downloaders.isResolvable() ? "present" : "absent (blobs pass straight through)"));
     }
 

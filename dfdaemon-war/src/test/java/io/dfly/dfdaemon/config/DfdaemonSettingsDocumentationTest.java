@@ -44,6 +44,9 @@ class DfdaemonSettingsDocumentationTest {
                 "config/dfdaemon.properties names unknown properties");
 
         sample.setProperty(DfdaemonSettings.DATA_DIR, tmp.toString());
+        java.nio.file.Path secret = tmp.resolve("cluster.secret");
+        java.nio.file.Files.writeString(secret, "a-test-cluster-secret-0123456789\n");
+        sample.setProperty(DfdaemonSettings.CLUSTER_SECRET_FILE, secret.toString());
         sample.remove(DfdaemonSettings.PLUGINS_DIR);
         DfdaemonSettings settings = new DfdaemonSettings(new Settings(k -> Optional.ofNullable(sample.getProperty(k))));
         assertTrue(settings.port() > 0);
