@@ -205,7 +205,10 @@ class TaskServiceTest {
     void aKnownDigestNamesTheTaskAndIsChecked() throws Exception {
         String digest = Digests.sha256(CONTENT);
         RegisterResponse r = register(url("/file.bin"), digest, "p1");
-        assertEquals(TaskIds.derive("http://elsewhere/x", digest, null, List.of()), r.taskId());
+        assertEquals(TaskIds.derive(url("/other/path"), digest, null, List.of()), r.taskId(),
+                "a digest names the task within its origin, whatever the path");
+        assertNotEquals(TaskIds.derive("http://elsewhere/x", digest, null, List.of()), r.taskId(),
+                "the same digest on another origin is another task");
         assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status());
 
         String wrong = "sha256:" + "0".repeat(64);
