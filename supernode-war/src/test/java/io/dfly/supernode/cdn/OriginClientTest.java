@@ -1,6 +1,7 @@
 package io.dfly.supernode.cdn;
 
 import com.sun.net.httpserver.HttpServer;
+import io.dfly.supernode.TestSecrets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +51,7 @@ class OriginClientTest {
             ex.close();
         });
         registry.start();
-        OriginClient client = new OriginClient(Duration.ofSeconds(2));
+        OriginClient client = new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED);
         OriginClient.OriginResponse r = client.open("http://127.0.0.1:" + registry.getAddress().getPort() + "/blob",
                 Map.of("Authorization", "Bearer secret"), 0, null);
         try (InputStream in = r.body()) {
@@ -73,7 +74,7 @@ class OriginClientTest {
             ex.close();
         });
         registry.start();
-        OriginClient client = new OriginClient(Duration.ofSeconds(2));
+        OriginClient client = new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED);
         String base = "http://127.0.0.1:" + registry.getAddress().getPort() + "/";
         assertEquals(404, assertThrows(OriginFailure.class, () -> client.open(base + "404", Map.of(), 0, null)).httpStatus());
         assertEquals(401, assertThrows(OriginFailure.class, () -> client.open(base + "401", Map.of(), 0, null)).httpStatus());

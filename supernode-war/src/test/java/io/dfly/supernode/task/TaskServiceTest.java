@@ -11,6 +11,7 @@ import io.dfly.core.protocol.RegisterResponse;
 import io.dfly.core.protocol.TaskStatus;
 import io.dfly.core.task.TaskIds;
 import io.dfly.scheduler.SchedulerLimits;
+import io.dfly.supernode.TestSecrets;
 import io.dfly.supernode.cdn.BackToSource;
 import io.dfly.supernode.cdn.CdnStore;
 import io.dfly.supernode.cdn.OriginClient;
@@ -120,9 +121,9 @@ class TaskServiceTest {
         cdn = new CdnStore(dataDir, System::currentTimeMillis);
         self = SeedIdentity.of("member-1", "127.0.0.1", 8002);
         headers = new LocalOriginHeaders();
-        b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2)), self,
-                new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals);
-        service = new TaskService(store, headers, b2s, self, SchedulerLimits.defaults(), 2,
+        b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED),
+                self, new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals, TestSecrets.SECRET);
+        service = new TaskService(store, headers, b2s, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2,
                 List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30), new SupernodeMetrics(),
                 System::currentTimeMillis, signals, holds);
     }
@@ -138,7 +139,7 @@ class TaskServiceTest {
 
     /** A service over the same store and back-to-source, with other limits and pull hold. */
     private TaskService service(SchedulerLimits limits, Duration pullHold) {
-        return new TaskService(store, headers, b2s, self, limits, 2, List.of(), Duration.ofSeconds(30),
+        return new TaskService(store, headers, b2s, self, TestSecrets.SECRET, limits, 2, List.of(), Duration.ofSeconds(30),
                 new SupernodeMetrics(), System::currentTimeMillis, signals, holds, pullHold);
     }
 
