@@ -15,6 +15,8 @@ import io.dfly.core.config.HostPort;
 import io.dfly.core.security.ClusterSecret;
 import io.dfly.supernode.config.SupernodeSettings;
 
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.logging.Logger;
 
 /**
@@ -23,8 +25,9 @@ import java.util.logging.Logger;
  * <ul>
  * <li>the cluster name is {@code <dfly.supernode.cluster.name>-<24 hex chars derived from the cluster
  *     secret>}: a member without the secret asks to join a cluster of another name and is refused (open-source
- *     Hazelcast has no member authentication; the name is the only check it makes, so it is never logged by
- *     dfly, and Hazelcast's log prefix, which would show it, is off);</li>
+ *     Hazelcast has no member authentication; the name is the only check it makes, so it is never logged:
+ *     Hazelcast's log prefix, which would show it, is off, and its "Cluster name:" line shows
+ *     {@value #HIDDEN} instead);</li>
  * <li>the member binds only to {@code dfly.supernode.cluster.interface} (default the advertise-ip);</li>
  * <li>the advanced network config has a member endpoint only: no client protocol (a Hazelcast client
  *     cannot connect at all), no REST, no memcache;</li>
@@ -38,6 +41,26 @@ public final class ClusterMember {
     public static final String TASKS = "dfly-tasks";
     public static final String ORIGIN_HEADERS = "dfly-origin-headers";
     public static final String PREHEATS = "dfly-preheats";
+    /** Where Hazelcast logs "Cluster name: …" as a member starts (held: JUL keeps loggers weakly). */
+    private static final Logger HAZELCAST_SYSTEM = Logger.getLogger("com.hazelcast.system");
+    /** The derived parts of cluster names started in this JVM, shown as {@link #HIDDEN} in Hazelcast's lines. */
+    private static final Set<String> DERIVED = new CopyOnWriteArraySet<>();
+    static final String HIDDEN = "<derived from the cluster secret>";
+
+    static {
+        HAZELCAST_SYSTEM.setFilter(r -> {
+            String m = r.getMessage();
+            if (m != null) {
+                for (String d : DERIVED) {
+                    if (m.contains(d)) {
+                        m = m.replace(d, HIDDEN);
+                    }
+                }
+                r.setMessage(m);
+            }
+            return true;
+        });
+    }
 
     private ClusterMember() {
     }
@@ -50,13 +73,18 @@ public final class ClusterMember {
 
     /** {@code <name>-<derived from the secret>}: only members holding the cluster secret share it. */
     public static String clusterName(String configuredName, ClusterSecret secret) {
-        return configuredName + "-" + secret.derivedName("hazelcast-cluster", 24);
+        return configuredName + "-" + derived(secret);
+    }
+
+    private static String derived(ClusterSecret secret) {
+        return secret.derivedName("hazelcast-cluster", 24);
     }
 
     /** The member's configuration (tests start members from it). */
     public static Config config(SupernodeSettings s, ClusterSecret secret, ClassLoader appLoader) {
         String iface = s.clusterInterface();
         Config c = new Config();
+        DERIVED.add(derived(secret));
         c.setClusterName(clusterName(s.clusterName(), secret));
         c.setInstanceName("dfly-supernode-" + iface + "-" + s.clusterPort());
         c.setClassLoader(appLoader);
