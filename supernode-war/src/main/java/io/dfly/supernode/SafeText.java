@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * signed URL's signature or a {@code user:password@} never gets out through a message dfly did not write.
  */
 public final class SafeText {
-    private static final Pattern URL = Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]*://[^\\s\"'<>]+");
+    private static final Pattern URL = Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]*://[^\\s\"'<>]*[^\\s\"'<>.,;:)\\]]");
 
     private SafeText() {
     }
