@@ -88,8 +88,9 @@ public class SupernodeRuntime {
         try {
             start();
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "dfly supernode cannot start: " + e.getMessage(), e);
-            System.err.println("dfly supernode cannot start: " + e.getMessage());
+            String why = SafeText.scrub(e.getMessage());
+            LOG.log(Level.SEVERE, "dfly supernode cannot start: " + why, SafeText.scrubbed(e));
+            System.err.println("dfly supernode cannot start: " + why);
             System.err.flush();
             Runtime.getRuntime().halt(2);
         }
@@ -138,7 +139,7 @@ public class SupernodeRuntime {
                     try {
                         tasks.memberGone(gone);
                     } catch (RuntimeException ex) {
-                        LOG.log(Level.WARNING, "taking over from member " + gone + " failed", ex);
+                        LOG.log(Level.WARNING, "taking over from member " + gone + " failed", SafeText.scrubbed(ex));
                     }
                 });
             }
@@ -173,7 +174,7 @@ public class SupernodeRuntime {
             try {
                 runner.runOnce();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "GC pass failed", e);
+                LOG.log(Level.WARNING, "GC pass failed", SafeText.scrubbed(e));
             }
         }, every, every, TimeUnit.MILLISECONDS);
     }
@@ -211,7 +212,7 @@ public class SupernodeRuntime {
             try {
                 hazelcast.shutdown();
             } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "hazelcast shutdown", e);
+                LOG.log(Level.FINE, "hazelcast shutdown", SafeText.scrubbed(e));
             }
         }
         if (workers != null) {
