@@ -7,6 +7,9 @@ import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.scheduler.SchedulerLimits;
 import io.dfly.spi.DiskUsage;
 import io.dfly.spi.GcPolicy;
+import io.dfly.supernode.auth.OperatorAuthenticator;
+import io.dfly.supernode.auth.PeerAuthenticator;
+import io.dfly.supernode.auth.PieceAccess;
 import io.dfly.supernode.cdn.BackToSource;
 import io.dfly.supernode.cdn.CdnStore;
 import io.dfly.supernode.cdn.OriginClient;
@@ -15,6 +18,7 @@ import io.dfly.supernode.cluster.HazelcastOriginHeaders;
 import io.dfly.supernode.cluster.HazelcastPreheatStore;
 import io.dfly.supernode.cluster.HazelcastTaskStore;
 import io.dfly.supernode.config.MicroProfileSettings;
+import io.dfly.supernode.config.SupernodeSecrets;
 import io.dfly.supernode.config.SupernodeSettings;
 import io.dfly.supernode.gc.GcRunner;
 import io.dfly.supernode.metrics.SupernodeMetrics;
@@ -59,7 +63,12 @@ public class SupernodeRuntime {
     SupernodeSettings injectedSettings;
     @Inject
     PluginCatalog plugins;
+    @Inject
+    SupernodeSecrets injectedSecrets;
     private volatile SupernodeSettings settings;
+    private volatile PeerAuthenticator peerAuth;
+    private volatile OperatorAuthenticator operatorAuth;
+    private volatile PieceAccess pieceAccess;
     private volatile HazelcastInstance hazelcast;
     private volatile CdnStore cdn;
     private volatile TaskService tasks;
@@ -79,8 +88,9 @@ public class SupernodeRuntime {
         try {
             start();
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "dfly supernode cannot start: " + e.getMessage(), e);
-            System.err.println("dfly supernode cannot start: " + e.getMessage());
+            String why = SafeText.scrub(e.getMessage());
+            LOG.log(Level.SEVERE, "dfly supernode cannot start: " + why, SafeText.scrubbed(e));
+            System.err.println("dfly supernode cannot start: " + why);
             System.err.flush();
             Runtime.getRuntime().halt(2);
         }
@@ -92,24 +102,26 @@ public class SupernodeRuntime {
 
     private synchronized void start() {
         SupernodeSettings s = injectedSettings;
+        SupernodeSecrets secrets = injectedSecrets;
         settings = s;
         workers = Executors.newCachedThreadPool(daemon("dfly-supernode-worker"));
         timers = Executors.newSingleThreadScheduledExecutor(daemon("dfly-supernode-timer"));
         pullHolds = new ScheduledThreadPoolExecutor(PULL_HOLD_THREADS, daemon("dfly-supernode-pull-hold"));
         pullHolds.setRemoveOnCancelPolicy(true);
         cdn = new CdnStore(s.dataDir(), System::currentTimeMillis);
-        hazelcast = ClusterMember.start(s, SupernodeRuntime.class.getClassLoader());
+        hazelcast = ClusterMember.start(s, secrets.cluster(), SupernodeRuntime.class.getClassLoader());
         String memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
         SeedIdentity self = SeedIdentity.of(memberId, s.advertiseIp(), s.port());
         HazelcastTaskStore store = new HazelcastTaskStore(hazelcast.getMap(ClusterMember.TASKS));
-        HazelcastOriginHeaders headers = new HazelcastOriginHeaders(hazelcast.getMap(ClusterMember.ORIGIN_HEADERS));
-        OriginClient origin = new OriginClient(Duration.ofSeconds(10));
+        HazelcastOriginHeaders headers = new HazelcastOriginHeaders(hazelcast.getMap(ClusterMember.ORIGIN_HEADERS),
+                secrets.gridBox());
+        OriginClient origin = new OriginClient(Duration.ofSeconds(10), s.allowedOrigins());
         BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, workers,
-                System::currentTimeMillis, s.originRateLimit(), signals);
+                System::currentTimeMillis, s.originRateLimit(), signals, secrets.cluster());
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
         backToSource = b2s;
-        tasks = new TaskService(store, headers, b2s, self, limits, s.peerDownloadLimit(), s.volatileQueryParams(),
+        tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
                 s.registerTimeout(), metrics, System::currentTimeMillis, signals, pullHolds);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
                 new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
@@ -127,14 +139,17 @@ public class SupernodeRuntime {
                     try {
                         tasks.memberGone(gone);
                     } catch (RuntimeException ex) {
-                        LOG.log(Level.WARNING, "taking over from member " + gone + " failed", ex);
+                        LOG.log(Level.WARNING, "taking over from member " + gone + " failed", SafeText.scrubbed(ex));
                     }
                 });
             }
         });
+        peerAuth = new PeerAuthenticator(secrets.hostTokens());
+        operatorAuth = new OperatorAuthenticator(secrets.operator());
+        pieceAccess = new PieceAccess(secrets.hostTokens(), secrets.pieceGrants());
         startGc(s);
-        LOG.info(() -> "dfly supernode " + self.sourceId() + " up: cluster '" + s.clusterName() + "' port "
-                + s.clusterPort() + ", " + hazelcast.getCluster().getMembers().size() + " member(s), data dir " + s.dataDir());
+        LOG.info(() -> "dfly supernode " + self.sourceId() + " up: cluster '" + s.clusterName()
+                + "' (members need the cluster secret) on " + s.clusterInterface() + ":" + s.clusterPort() + ", " + hazelcast.getCluster().getMembers().size() + " member(s), data dir " + s.dataDir());
     }
 
     private void startGc(SupernodeSettings s) {
@@ -159,7 +174,7 @@ public class SupernodeRuntime {
             try {
                 runner.runOnce();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "GC pass failed", e);
+                LOG.log(Level.WARNING, "GC pass failed", SafeText.scrubbed(e));
             }
         }, every, every, TimeUnit.MILLISECONDS);
     }
@@ -197,7 +212,7 @@ public class SupernodeRuntime {
             try {
                 hazelcast.shutdown();
             } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "hazelcast shutdown", e);
+                LOG.log(Level.FINE, "hazelcast shutdown", SafeText.scrubbed(e));
             }
         }
         if (workers != null) {
@@ -225,6 +240,9 @@ public class SupernodeRuntime {
     public PreheatService preheats() { return require(preheats); }
     public CdnStore cdn() { return require(cdn); }
     public SupernodeMetrics metrics() { return metrics; }
+    public PeerAuthenticator peerAuth() { return require(peerAuth); }
+    public OperatorAuthenticator operatorAuth() { return require(operatorAuth); }
+    public PieceAccess pieceAccess() { return require(pieceAccess); }
 
     private static <T> T require(T t) {
         if (t == null) {

@@ -1,7 +1,10 @@
 package io.dfly.supernode.cdn;
 
 import io.dfly.core.piece.Digests;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.supernode.SafeText;
 import io.dfly.supernode.metrics.SupernodeMetrics;
+import io.dfly.supernode.task.GridSeal;
 import io.dfly.supernode.task.OriginHeaderStore;
 import io.dfly.supernode.task.SeedIdentity;
 import io.dfly.supernode.task.TaskAction.Result;
@@ -14,6 +17,8 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -51,15 +56,17 @@ public final class BackToSource {
     private final LongSupplier clock;
     private final long rateLimitBytesPerSecond;
     private final TaskSignals signals;
+    private final GridSeal seal;
     private volatile boolean stopping;
 
     /**
      * @param executor runs each fetch, and its publisher (two threads per running fetch)
      * @param signals  signalled for every change a fetch makes to a task (shared with the task service)
+     * @param secret   the cluster secret (opens the task's sealed URL)
      */
     public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
                         SupernodeMetrics metrics, ExecutorService executor, LongSupplier clock,
-                        long rateLimitBytesPerSecond, TaskSignals signals) {
+                        long rateLimitBytesPerSecond, TaskSignals signals, ClusterSecret secret) {
         this.store = store;
         this.headers = headers;
         this.cdn = cdn;
@@ -70,6 +77,7 @@ public final class BackToSource {
         this.clock = clock;
         this.rateLimitBytesPerSecond = rateLimitBytesPerSecond;
         this.signals = signals;
+        this.seal = new GridSeal(secret);
     }
 
     /**
@@ -82,8 +90,8 @@ public final class BackToSource {
             try {
                 run(taskId, answered);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "back-to-source of task " + taskId + " failed unexpectedly", e);
-                fail(taskId, "internal", "back-to-source failed: " + e, 502);
+                LOG.log(Level.WARNING, "back-to-source of task " + taskId + " failed unexpectedly", SafeText.scrubbed(e));
+                fail(taskId, "internal", "back-to-source failed: " + e.getClass().getSimpleName(), 502);
             } finally {
                 answered.complete(null);
                 signals.signal(taskId); // however the fetch ended: held pulls and registrations see it
@@ -110,10 +118,14 @@ public final class BackToSource {
             });
             return; // start() signals the task when the fetch ends, however it ends
         }
-        String url = rec.url();
+        String url = seal.openUrl(rec.sealedUrl(), taskId);
+        String displayUrl = rec.displayUrl();
+        // only the headers given for the URL this task fetches (after a restart, not the failed URL's)
+        String urlKey = rec.urlKey();
+        Map<String, String> originHeaders = headers.get(taskId).map(h -> h.forUrl(urlKey)).orElse(Map.of());
         OriginClient.OriginResponse resp;
         try {
-            resp = origin.open(url, headers.get(taskId), startByte, null);
+            resp = origin.open(url, originHeaders, startByte, null);
         } catch (OriginFailure f) {
             LOG.warning(() -> "task " + taskId + ": " + f.getMessage());
             fail(taskId, f.code(), f.getMessage(), f.httpStatus());
@@ -139,7 +151,7 @@ public final class BackToSource {
             return;
         }
         int pieceSize = current.pieceSize();
-        LOG.info(() -> "task " + taskId + ": back-to-source from " + OriginClient.stripQuery(url)
+        LOG.info(() -> "task " + taskId + ": back-to-source from " + displayUrl
                 + (startPiece > 0 ? " resuming at piece " + startPiece : "") + ", length " + length
                 + ", piece size " + pieceSize);
         try (InputStream in = resp.body(); FileChannel ch = cdn.openForWrite(taskId, pieceSize)) {
@@ -151,8 +163,9 @@ public final class BackToSource {
                 cdn.writing(taskId, false);
             }
         } catch (IOException e) {
-            LOG.warning(() -> "task " + taskId + ": origin body failed: " + e);
-            fail(taskId, "origin_error", "origin body failed: " + e.getMessage(), 502);
+            String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + SafeText.scrub(e.getMessage()));
+            LOG.warning(() -> "task " + taskId + ": origin body failed: " + why);
+            fail(taskId, "origin_error", "origin body failed: " + why, 502);
         }
     }
 
@@ -338,6 +351,11 @@ public final class BackToSource {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Why the origin policy refuses {@code url} (nothing is fetched), or empty when it may be fetched. */
+    public Optional<String> refusal(String url) {
+        return origin.refusal(url);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.dfly.core.config.Settings;
 import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.core.plugin.PluginException;
 import io.dfly.core.plugin.PluginLoader;
+import io.dfly.core.security.SecretFiles;
 import io.dfly.spi.InvalidPluginSettingException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
@@ -42,6 +43,7 @@ public class MicroProfileSettings {
     // read once: the startup check below and the producers share them
     private SupernodeSettings settings;
     private PluginCatalog catalog;
+    private SupernodeSecrets secrets;
 
     @Produces
     @Singleton
@@ -61,16 +63,36 @@ public class MicroProfileSettings {
         return catalog;
     }
 
+    /** The cluster secret and operator token (files read once; a default file missing is created). */
+    @Produces
+    @Singleton
+    public synchronized SupernodeSecrets secrets() {
+        if (secrets == null) {
+            SupernodeSettings s = settings();
+            secrets = SupernodeSecrets.load(s, MicroProfileSettings::notice);
+            LOG.info(() -> "dfly supernode: cluster secret " + s.clusterSecretFile() + " (" + SupernodeSettings.CLUSTER_SECRET_FILE
+                    + "; every dfdaemon and dfget host needs a copy), operator API token " + s.apiTokenFile() + " ("
+                    + SupernodeSettings.API_TOKEN_FILE + ")");
+        }
+        return secrets;
+    }
+
+    /** A secret file was created, or is readable by others: worth the operator's attention. */
+    private static void notice(String message) {
+        LOG.log(message.startsWith("created") ? Level.INFO : Level.WARNING, message);
+    }
+
     /** Validates every setting and plugin name as the application starts; a bad one stops the process. */
     void onStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         try {
             SupernodeSettings s = settings();
             PluginCatalog catalog = plugins();
+            secrets();
             // create each configured plugin once, so a bad dfly.plugin.<name>.* value fails here, not later
             catalog.createGcPolicies(s.gcPolicies(), properties());
             LOG.info(() -> "dfly supernode settings OK; plugins: registry backends " + catalog.registryBackendNames()
                     + ", auth providers " + catalog.authProviderNames() + ", GC policies " + catalog.gcPolicyNames());
-        } catch (InvalidSettingException | PluginException | InvalidPluginSettingException e) {
+        } catch (InvalidSettingException | PluginException | InvalidPluginSettingException | SecretFiles.SecretFileException e) {
             LOG.log(Level.SEVERE, "dfly supernode cannot start: {0}", e.getMessage());
             System.err.println("dfly supernode cannot start: " + e.getMessage());
             System.err.flush();

@@ -3,8 +3,15 @@ package io.dfly.supernode.config;
 import io.dfly.core.config.AdvertiseAddress;
 import io.dfly.core.config.HostPort;
 import io.dfly.core.config.Settings;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.OperatorToken;
+import io.dfly.core.security.OriginPolicy;
 import io.dfly.core.task.TaskIds;
 
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +41,12 @@ public final class SupernodeSettings {
     public static final String PLUGINS_DIR = "dfly.plugins.dir";
     public static final String SEED_UPLOAD_LIMIT = "dfly.supernode.seed-upload-limit";
     public static final String REGISTER_TIMEOUT = "dfly.supernode.register-timeout";
+    /** The cluster secret every enrolled host shares (read by {@link SupernodeSecrets}, not here). */
+    public static final String CLUSTER_SECRET_FILE = ClusterSecret.PROPERTY;
+    /** The operator token guarding preheat and task listings (read by {@link SupernodeSecrets}). */
+    public static final String API_TOKEN_FILE = OperatorToken.PROPERTY;
+    public static final String ALLOWED_ORIGINS = "dfly.supernode.allowed-origins";
+    public static final String CLUSTER_INTERFACE = "dfly.supernode.cluster.interface";
 
     private final int port;
     private final String advertiseIp;
@@ -53,6 +66,12 @@ public final class SupernodeSettings {
     private final Optional<Path> pluginsDir;
     private final int seedUploadLimit;
     private final Duration registerTimeout;
+    private final Path clusterSecretFile;
+    private final boolean clusterSecretFileIsDefault;
+    private final Path apiTokenFile;
+    private final boolean apiTokenFileIsDefault;
+    private final OriginPolicy allowedOrigins;
+    private final String clusterInterface;
 
     public SupernodeSettings(Settings s) {
         port = s.port(PORT, 8002);
@@ -73,6 +92,37 @@ public final class SupernodeSettings {
         pluginsDir = s.existingDir(PLUGINS_DIR);
         seedUploadLimit = s.integer(SEED_UPLOAD_LIMIT, 50, 1, 100_000);
         registerTimeout = s.duration(REGISTER_TIMEOUT, Duration.ofSeconds(60));
+        clusterSecretFileIsDefault = s.raw(CLUSTER_SECRET_FILE).isEmpty();
+        clusterSecretFile = Path.of(Settings.expandHome(s.string(CLUSTER_SECRET_FILE, ClusterSecret.DEFAULT_FILE)));
+        apiTokenFileIsDefault = s.raw(API_TOKEN_FILE).isEmpty();
+        apiTokenFile = Path.of(Settings.expandHome(s.string(API_TOKEN_FILE, OperatorToken.DEFAULT_FILE)));
+        allowedOrigins = OriginPolicy.of(ALLOWED_ORIGINS, s.list(ALLOWED_ORIGINS, List.of()));
+        clusterInterface = localAddress(s.raw(CLUSTER_INTERFACE).isPresent() ? CLUSTER_INTERFACE : ADVERTISE_IP,
+                s.string(CLUSTER_INTERFACE, advertiseIp));
+    }
+
+    /**
+     * The address Hazelcast binds to: an address of one of this host's interfaces (a name is resolved once,
+     * here). {@code key} is the property the value came from, named in the error.
+     */
+    static String localAddress(String key, String value) {
+        InetAddress a;
+        try {
+            a = InetAddress.getByName(value);
+        } catch (UnknownHostException e) {
+            throw Settings.invalid(key, value, "an address of this host for the Hazelcast member to bind to ("
+                    + CLUSTER_INTERFACE + ", default " + ADVERTISE_IP + "): the name does not resolve");
+        }
+        try {
+            if (!a.isLoopbackAddress() && NetworkInterface.getByInetAddress(a) == null) {
+                throw Settings.invalid(key, value, "an address of this host for the Hazelcast member to bind to ("
+                        + CLUSTER_INTERFACE + ", default " + ADVERTISE_IP + "): " + a.getHostAddress()
+                        + " is on none of its interfaces");
+            }
+        } catch (SocketException e) {
+            throw Settings.invalid(key, value, "an address of this host (" + e.getMessage() + ")");
+        }
+        return a.getHostAddress();
     }
 
     public int port() { return port; }
@@ -99,4 +149,14 @@ public final class SupernodeSettings {
     public int seedUploadLimit() { return seedUploadLimit; }
     /** How long a registration waits for the origin's response headers. */
     public Duration registerTimeout() { return registerTimeout; }
+    public Path clusterSecretFile() { return clusterSecretFile; }
+    /** Whether the cluster secret file is the default one (created on first start when missing). */
+    public boolean clusterSecretFileIsDefault() { return clusterSecretFileIsDefault; }
+    public Path apiTokenFile() { return apiTokenFile; }
+    /** Whether the operator token file is the default one (created on first start when missing). */
+    public boolean apiTokenFileIsDefault() { return apiTokenFileIsDefault; }
+    /** Which origins back-to-source and preheat may fetch (internal addresses only when listed). */
+    public OriginPolicy allowedOrigins() { return allowedOrigins; }
+    /** The address (literal) the Hazelcast member binds to and is reached at; default the advertise-ip. */
+    public String clusterInterface() { return clusterInterface; }
 }

@@ -3,6 +3,8 @@ package io.dfly.supernode.preheat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.piece.Digests;
+import io.dfly.core.security.SafeUrls;
+import io.dfly.supernode.SafeText;
 import io.dfly.supernode.cdn.OriginClient;
 import io.dfly.supernode.cdn.OriginFailure;
 
@@ -19,7 +21,8 @@ import java.util.regex.Pattern;
 /**
  * Turns an image manifest URL ({@code https://<registry>/v2/<repo>/manifests/<tag>}) into the blobs to
  * preheat: the config and layers of the manifest, or, for a manifest list / OCI index, of each
- * manifest whose platform is configured ({@code dfly.supernode.preheat.platforms}).
+ * manifest whose platform is configured ({@code dfly.supernode.preheat.platforms}). Every fetch goes
+ * through the {@link OriginClient}, so the origin policy and the credentials rule apply to manifests too.
  */
 public final class ImageResolver {
     static final String ACCEPT = String.join(", ",
@@ -107,7 +110,8 @@ public final class ImageResolver {
             byte[] body = in.readNBytes(MAX_MANIFEST_BYTES);
             return json.readTree(body);
         } catch (IOException e) {
-            throw new OriginFailure(502, "bad_manifest", "cannot read manifest " + OriginClient.stripQuery(url) + ": " + e.getMessage());
+            throw new OriginFailure(502, "bad_manifest", "cannot read manifest " + SafeUrls.display(url) + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + SafeText.scrub(e.getMessage())));
         }
     }
 }

@@ -1,7 +1,9 @@
 package io.dfly.supernode.preheat;
 
 import io.dfly.core.protocol.TaskStatus;
+import io.dfly.core.security.SafeUrls;
 import io.dfly.core.task.TaskIds;
+import io.dfly.supernode.SafeText;
 import io.dfly.supernode.cdn.OriginFailure;
 import io.dfly.supernode.task.ApiException;
 import io.dfly.supernode.task.TaskService;
@@ -65,7 +67,8 @@ public final class PreheatService {
         }
         String id = HexFormat.of().formatHex(io.dfly.core.piece.Digests.newSha256()
                 .digest((kind + "|" + normalized).getBytes(StandardCharsets.UTF_8)));
-        PreheatRecord fresh = new PreheatRecord(id, kind, normalized, "WAITING", now(), "", "");
+        // the record (in the grid) keeps the URL as shown: a query may hold a token
+        PreheatRecord fresh = new PreheatRecord(id, kind, SafeUrls.display(normalized), "WAITING", now(), "", "");
         Optional<PreheatRecord> existing = store.putIfAbsent(fresh);
         if (existing.isPresent() && !existing.get().status().equals("FAIL")) {
             return id;
@@ -74,7 +77,7 @@ public final class PreheatService {
             store.put(fresh);
         }
         Map<String, String> h = headers == null ? Map.of() : Map.copyOf(headers);
-        LOG.info(() -> "preheat " + id + ": " + kind + " " + normalized);
+        LOG.info(() -> "preheat " + id + ": " + kind + " " + SafeUrls.display(normalized));
         executor.execute(() -> run(fresh, url, h));
         return id;
     }
@@ -104,7 +107,7 @@ public final class PreheatService {
         } catch (ApiException e) {
             finishFailed(job, e.getMessage());
         } catch (RuntimeException e) {
-            finishFailed(job, e.toString());
+            finishFailed(job, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + SafeText.scrub(e.getMessage())));
         }
     }
 

@@ -55,7 +55,7 @@ public final class ErrorMappers {
     public static class Unexpected implements ExceptionMapper<Exception> {
         @Override
         public Response toResponse(Exception e) {
-            LOG.log(Level.WARNING, "unexpected error", e);
+            LOG.log(Level.WARNING, "unexpected error", io.dfly.supernode.SafeText.scrubbed(e));
             return error(500, "internal", "internal error: " + e.getClass().getSimpleName());
         }
     }

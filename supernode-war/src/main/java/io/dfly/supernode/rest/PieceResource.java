@@ -1,6 +1,8 @@
 package io.dfly.supernode.rest;
 
 import io.dfly.core.protocol.PieceHeaders;
+import io.dfly.core.security.HostTokens;
+import io.dfly.core.security.PieceGrants;
 import io.dfly.core.task.TaskIds;
 import io.dfly.supernode.SupernodeRuntime;
 import io.dfly.supernode.cdn.CdnStore;
@@ -10,7 +12,11 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.StreamingOutput;
 
 import java.io.IOException;
@@ -19,7 +25,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
-/** Serves pieces of this member's CDN copy: {@code GET /peer/tasks/{taskId}/pieces/{n}}. */
+/**
+ * Serves pieces of this member's CDN copy: {@code GET /peer/tasks/{taskId}/pieces/{n}}, only to an enrolled
+ * host presenting the grant the supernode made for it ({@link io.dfly.supernode.auth.PieceAccess}); else 403
+ * and no bytes. Malformed ids are a 400 first; whether the piece is here (404) is told only after that check.
+ */
 @Path("/peer/tasks")
 @RequestScoped
 public class PieceResource {
@@ -28,7 +38,8 @@ public class PieceResource {
 
     @GET
     @Path("/{taskId}/pieces/{n}")
-    public Response piece(@PathParam("taskId") String taskId, @PathParam("n") String n) {
+    public Response piece(@PathParam("taskId") String taskId, @PathParam("n") String n, @Context HttpHeaders headers,
+                          @Context UriInfo uri, @Context Request request) {
         if (!TaskIds.isValid(taskId)) {
             throw ApiException.badRequest("invalid task id (want 64 lowercase hex characters)");
         }
@@ -41,6 +52,10 @@ public class PieceResource {
         if (piece < 0) {
             throw ApiException.badRequest("invalid piece number");
         }
+        runtime.pieceAccess().refusal(headers.getHeaderString(HostTokens.HEADER), headers.getHeaderString(PieceGrants.HEADER),
+                request.getMethod(), uri.getRequestUri().getRawPath(), taskId, piece).ifPresent(reason -> {
+                    throw new ApiException(403, "forbidden", reason);
+                });
         CdnStore.PieceRef ref = runtime.cdn().piece(taskId, piece)
                 .orElseThrow(() -> ApiException.notFound("piece_not_found", "no piece " + piece + " of task " + taskId + " here"));
         StreamingOutput body = out -> copy(ref, out);

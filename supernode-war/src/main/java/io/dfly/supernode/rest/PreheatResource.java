@@ -1,5 +1,6 @@
 package io.dfly.supernode.rest;
 
+import io.dfly.core.security.SafeUrls;
 import io.dfly.supernode.SupernodeRuntime;
 import io.dfly.supernode.preheat.PreheatRecord;
 import jakarta.enterprise.context.RequestScoped;
@@ -15,7 +16,10 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Harbor's Dragonfly-provider protocol: {@code GET /_ping}, {@code POST /preheats}, {@code GET /preheats/{id}}. */
+/**
+ * Harbor's Dragonfly-provider protocol: {@code GET /_ping} (open), {@code POST /preheats} and
+ * {@code GET /preheats/{id}} (operator token: Harbor's instance auth sends it as Basic or Bearer).
+ */
 @Path("/")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
@@ -27,7 +31,7 @@ public class PreheatResource {
     public record PreheatRequest(String type, String url, Map<String, String> headers) {
         @Override
         public String toString() {
-            return "PreheatRequest[type=" + type + ", url=" + url + "]"; // headers hold credentials
+            return "PreheatRequest[type=" + type + ", url=" + SafeUrls.display(url) + "]"; // headers hold credentials
         }
     }
 
@@ -39,6 +43,7 @@ public class PreheatResource {
 
     @POST
     @Path("preheats")
+    @OperatorOnly
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, String> preheat(PreheatRequest req) {
         if (req == null) {
@@ -49,6 +54,7 @@ public class PreheatResource {
 
     @GET
     @Path("preheats/{id}")
+    @OperatorOnly
     public Map<String, String> status(@PathParam("id") String id) {
         PreheatRecord r = runtime.preheats().get(id);
         Map<String, String> out = new LinkedHashMap<>();

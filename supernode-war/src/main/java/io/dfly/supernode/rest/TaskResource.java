@@ -6,6 +6,7 @@ import io.dfly.core.protocol.PullResponse;
 import io.dfly.core.protocol.RegisterRequest;
 import io.dfly.core.protocol.RegisterResponse;
 import io.dfly.supernode.SupernodeRuntime;
+import io.dfly.supernode.auth.PeerAuthenticator;
 import io.dfly.supernode.task.TaskView;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -17,14 +18,19 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
-/** The peer-facing task API (see docs/PROTOCOL.md). */
+/**
+ * The peer-facing task API (see docs/PROTOCOL.md): enrolled hosts only, each acting for its own peer id;
+ * the listings are the operator's.
+ */
 @Path("/api/v1")
 @RequestScoped
 @Produces(MediaType.APPLICATION_JSON)
@@ -35,7 +41,11 @@ public class TaskResource {
 
     @POST
     @Path("/tasks")
-    public RegisterResponse register(RegisterRequest req) {
+    @EnrolledHostsOnly
+    public RegisterResponse register(RegisterRequest req, @Context ContainerRequestContext request) {
+        if (req != null) {
+            PeerAuthenticator.requireSamePeer(EnrolledHostFilter.peerId(request), req.peerId());
+        }
         return runtime.tasks().register(req);
     }
 
@@ -45,9 +55,14 @@ public class TaskResource {
      */
     @POST
     @Path("/tasks/{taskId}/pull")
-    public void pull(@PathParam("taskId") String taskId, PullRequest req, @Suspended AsyncResponse async) {
+    @EnrolledHostsOnly
+    public void pull(@PathParam("taskId") String taskId, PullRequest req, @Context ContainerRequestContext request,
+                     @Suspended AsyncResponse async) {
         CompletableFuture<PullResponse> answer;
         try {
+            if (req != null) {
+                PeerAuthenticator.requireSamePeer(EnrolledHostFilter.peerId(request), req.peerId());
+            }
             answer = runtime.tasks().pullHeld(taskId, req);
         } catch (RuntimeException e) {
             async.resume(e);
@@ -64,30 +79,40 @@ public class TaskResource {
 
     @POST
     @Path("/tasks/{taskId}/reports")
-    public void report(@PathParam("taskId") String taskId, PieceReport report) {
+    @EnrolledHostsOnly
+    public void report(@PathParam("taskId") String taskId, PieceReport report, @Context ContainerRequestContext request) {
+        if (report != null) {
+            PeerAuthenticator.requireSamePeer(EnrolledHostFilter.peerId(request), report.peerId());
+        }
         runtime.tasks().report(taskId, report);
     }
 
+    /** The filter checked that the path's peer is the token's. */
     @DELETE
     @Path("/tasks/{taskId}/peers/{peerId}")
+    @EnrolledHostsOnly
     public void leave(@PathParam("taskId") String taskId, @PathParam("peerId") String peerId) {
         runtime.tasks().leave(taskId, peerId);
     }
 
+    /** The filter checked that the path's peer is the token's. */
     @POST
     @Path("/peers/{peerId}/heartbeat")
+    @EnrolledHostsOnly
     public void heartbeat(@PathParam("peerId") String peerId) {
         runtime.tasks().heartbeat(peerId);
     }
 
     @GET
     @Path("/tasks")
+    @OperatorOnly
     public List<TaskView> list() {
         return runtime.tasks().list();
     }
 
     @GET
     @Path("/tasks/{taskId}")
+    @OperatorOnly
     public TaskView get(@PathParam("taskId") String taskId) {
         return runtime.tasks().view(taskId);
     }

@@ -1,20 +1,21 @@
 package io.dfly.supernode.task;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Origin headers in one JVM (tests). */
 public final class LocalOriginHeaders implements OriginHeaderStore {
-    private final Map<String, Map<String, String>> map = new ConcurrentHashMap<>();
+    private final Map<String, OriginHeaders> map = new ConcurrentHashMap<>();
 
     @Override
-    public void put(String taskId, Map<String, String> headers) {
-        map.put(taskId, Map.copyOf(headers));
+    public void put(String taskId, OriginHeaders headers) {
+        map.put(taskId, headers);
     }
 
     @Override
-    public Map<String, String> get(String taskId) {
-        return map.getOrDefault(taskId, Map.of());
+    public Optional<OriginHeaders> get(String taskId) {
+        return Optional.ofNullable(map.get(taskId));
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.dfly.core.piece.PieceSizeRule;
 import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceHeaders;
 import io.dfly.core.protocol.TaskStatus;
+import io.dfly.core.security.SafeUrls;
 import io.dfly.scheduler.Assignment;
 import io.dfly.scheduler.PeerState;
 import io.dfly.scheduler.PieceScheduler;
@@ -20,14 +21,22 @@ import java.util.Map;
  * Everything the cluster knows about one task: lifecycle, which member fetches it from the origin,
  * which members hold a CDN copy, and the swarm. Plain Java; in the cluster it is the value of the
  * tasks map and is changed only inside entry processors (one at a time, on the owning member).
- * Origin headers are NOT here (they live in their own in-memory map and never reach peers).
+ * Origin headers are NOT here (they live sealed in their own in-memory map and never reach peers), and
+ * neither is any piece grant.
  */
 public final class TaskRecord implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final String taskId;
-    private final String url;
-    private final String displayUrl;
+    /**
+     * The URL back-to-source fetches (the first registrant's, or after a failure the restarting one's),
+     * sealed ({@link GridSeal}): its query may carry a signature, and the grid holds nothing secret in clear.
+     */
+    private byte[] sealedUrl;
+    /** {@link GridSeal#urlKey} of the URL normalized: a registrant's headers are kept only when its URL's key is this. */
+    private String urlKey;
+    /** The URL as {@link SafeUrls#display} shows it (no query, no user info). */
+    private String displayUrl;
     private final String expectedDigest;
     private TaskStatus status = TaskStatus.WAITING;
     private String failCode;
@@ -42,10 +51,11 @@ public final class TaskRecord implements Serializable {
     private final long createdMillis;
     private long lastAccessMillis;
 
-    public TaskRecord(String taskId, String url, String displayUrl, String expectedDigest, String seederMember,
-                      long nowMillis) {
+    public TaskRecord(String taskId, byte[] sealedUrl, String urlKey, String displayUrl, String expectedDigest,
+                      String seederMember, long nowMillis) {
         this.taskId = taskId;
-        this.url = url;
+        this.sealedUrl = sealedUrl.clone();
+        this.urlKey = urlKey;
         this.displayUrl = displayUrl;
         this.expectedDigest = expectedDigest;
         this.seederMember = seederMember;
@@ -54,9 +64,11 @@ public final class TaskRecord implements Serializable {
     }
 
     public String taskId() { return taskId; }
-    /** The origin URL as registered (may carry signatures: not for display). */
-    public String url() { return url; }
-    /** The URL without volatile (signature) parameters, safe to show. */
+    /** The origin URL as registered, sealed: {@link GridSeal#openUrl} it (and never show it). */
+    public byte[] sealedUrl() { return sealedUrl.clone(); }
+    /** The key of the normalized URL: what a registrant's URL's {@link GridSeal#urlKey} must equal for its headers to be kept. */
+    public String urlKey() { return urlKey; }
+    /** The URL without query or user info: safe to show. */
     public String displayUrl() { return displayUrl; }
     public String expectedDigest() { return expectedDigest; }
     public TaskStatus status() { return status; }
@@ -78,8 +90,14 @@ public final class TaskRecord implements Serializable {
         lastAccessMillis = Math.max(lastAccessMillis, nowMillis);
     }
 
-    /** A failed task is retried by the next registration: the caller becomes the seeder. */
-    public void restart(String member, long nowMillis) {
+    /**
+     * A failed task is retried by the next registration: the caller becomes the seeder, and the task fetches
+     * that registrant's URL (with that registrant's headers, not the failed one's).
+     */
+    public void restart(String member, long nowMillis, byte[] newSealedUrl, String newUrlKey, String newDisplayUrl) {
+        sealedUrl = newSealedUrl.clone();
+        urlKey = newUrlKey;
+        displayUrl = newDisplayUrl;
         status = TaskStatus.WAITING;
         failCode = null;
         failReason = null;

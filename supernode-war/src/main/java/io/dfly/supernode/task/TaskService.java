@@ -1,5 +1,6 @@
 package io.dfly.supernode.task;
 
+import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PieceSet;
 import io.dfly.core.protocol.PullAction;
@@ -8,6 +9,9 @@ import io.dfly.core.protocol.PullResponse;
 import io.dfly.core.protocol.RegisterRequest;
 import io.dfly.core.protocol.RegisterResponse;
 import io.dfly.core.protocol.TaskStatus;
+import io.dfly.core.security.ClusterSecret;
+import io.dfly.core.security.PieceGrants;
+import io.dfly.core.security.SafeUrls;
 import io.dfly.core.task.TaskIds;
 import io.dfly.scheduler.RarestFirstScheduler;
 import io.dfly.scheduler.SchedulerLimits;
@@ -41,6 +45,10 @@ import java.util.logging.Logger;
  * when something that could change the answer happens on this member: a registration waits for the
  * origin's answer, and a pull that would answer WAIT ({@link #pullHeld}) is held up to
  * {@link #PULL_HOLD_MILLIS}.
+ *
+ * <p>Every assignment answered carries a piece grant for the pulling peer, made here after the task's
+ * entry processor ran: the key never enters the task record or the grid. A registrant's origin headers
+ * are kept only when its URL is the one the task fetches.
  */
 public final class TaskService {
     private static final Logger LOG = Logger.getLogger(TaskService.class.getName());
@@ -60,6 +68,8 @@ public final class TaskService {
     private final OriginHeaderStore headers;
     private final BackToSource backToSource;
     private final SeedIdentity self;
+    private final PieceGrants grants;
+    private final GridSeal seal;
     private final SchedulerLimits limits;
     private final int peerDownloadLimit;
     private final List<String> volatileParams;
@@ -71,26 +81,29 @@ public final class TaskService {
     private final long pullHoldNanos;
 
     /**
+     * @param secret  the cluster secret: signs each assignment's piece grant, seals the task's URL in the grid
      * @param signals the wake-ups shared with {@code backToSource}
      * @param holds   runs held pulls' time-outs and re-runs (a few threads); null: pulls are never held
      */
     public TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
-                       SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
+                       ClusterSecret secret, SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
                        Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock, TaskSignals signals,
                        ScheduledExecutorService holds) {
-        this(store, headers, backToSource, self, limits, peerDownloadLimit, volatileParams, registerTimeout, metrics,
-                clock, signals, holds, Duration.ofMillis(PULL_HOLD_MILLIS));
+        this(store, headers, backToSource, self, secret, limits, peerDownloadLimit, volatileParams, registerTimeout,
+                metrics, clock, signals, holds, Duration.ofMillis(PULL_HOLD_MILLIS));
     }
 
     /** As above, holding pulls up to {@code pullHold} (tests). */
     TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
-                SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
+                ClusterSecret secret, SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
                 Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock, TaskSignals signals,
                 ScheduledExecutorService holds, Duration pullHold) {
         this.store = store;
         this.headers = headers;
         this.backToSource = backToSource;
         this.self = self;
+        this.grants = secret.pieceGrants();
+        this.seal = new GridSeal(secret);
         this.limits = limits;
         this.peerDownloadLimit = peerDownloadLimit;
         this.volatileParams = List.copyOf(volatileParams);
@@ -132,34 +145,52 @@ public final class TaskService {
 
     /**
      * Creates the task (or joins it) and waits until the origin's answer is known. Returns the task
-     * id; throws the origin's error (404, 401/403, 502) when it failed.
+     * id; throws the origin's error (404, 401/403, 502) when it failed, and 403 {@code origin_refused}
+     * at once, fetching nothing, when the origin policy refuses the URL.
+     *
+     * <p>{@code originHeaders} are kept (sealed, for this member's and a survivor's back-to-source) only
+     * when {@code url} is the URL the task fetches ({@link TaskIds#normalizeUrl} equal): a registrant
+     * joining a digest's task under another URL joins the swarm, but its credentials never go to
+     * another registrant's URL. A failed task restarted by this registration fetches this URL.
      */
     public String ensureTask(String url, Map<String, String> originHeaders, String digest, String identifier) {
         requireHttpUrl(url, "url");
         String taskId;
-        String displayUrl;
+        String normalizedUrl;
         try {
             taskId = TaskIds.derive(url, emptyToNull(digest), emptyToNull(identifier), volatileParams);
-            displayUrl = TaskIds.normalizeUrl(url, volatileParams);
+            normalizedUrl = TaskIds.normalizeUrl(url, volatileParams);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        headers.put(taskId, originHeaders == null ? Map.of() : Map.copyOf(originHeaders));
+        Optional<String> refused = backToSource.refusal(url);
+        if (refused.isPresent()) {
+            throw new ApiException(403, "origin_refused", refused.get());
+        }
+        // the grid keeps the URL sealed, a keyed hash to compare registrants' URLs with, and the display form
+        byte[] sealedUrl = seal.sealUrl(url, taskId);
+        String urlKey = seal.urlKey(normalizedUrl);
+        String displayUrl = SafeUrls.display(url);
+        OriginHeaders given = new OriginHeaders(urlKey, originHeaders);
         long now = clock.getAsLong();
         String member = self.memberId();
         String expected = emptyToNull(digest);
-        Boolean claimed = store.update(taskId, r -> {
+        Joined joined = store.update(taskId, r -> {
             if (r == null) {
-                return Result.of(new TaskRecord(taskId, url, displayUrl, expected, member, now), true);
+                return Result.of(new TaskRecord(taskId, sealedUrl, urlKey, displayUrl, expected, member, now), Joined.FRESH);
             }
             if (r.status() == TaskStatus.FAILED) {
-                r.restart(member, now);
-                return Result.of(r, true);
+                r.restart(member, now, sealedUrl, urlKey, displayUrl);
+                return Result.of(r, Joined.FRESH);
             }
             r.touch(now);
-            return Result.of(r, r.takeOverIfOrphaned(member, now));
+            return Result.of(r, new Joined(r.takeOverIfOrphaned(member, now), urlKey.equals(r.urlKey()), false));
         });
-        if (claimed) {
+        // a new or restarted task drops what an earlier registrant left; a same-URL joiner's headers are the latest
+        if (joined.sameUrl() && (joined.fresh() || !given.headers().isEmpty())) {
+            headers.put(taskId, given);
+        }
+        if (joined.claimed()) {
             LOG.info(() -> "task " + taskId + ": new, fetching " + displayUrl + " from the origin");
             backToSource.start(taskId).join();
         }
@@ -169,6 +200,14 @@ public final class TaskService {
                     rec.failCode() != null ? rec.failCode() : "origin_error", rec.failReason());
         }
         return taskId;
+    }
+
+    /**
+     * What a registration found: whether this member must fetch, whether the registrant's URL is the one
+     * the task fetches, and whether the task was new or restarted by it.
+     */
+    record Joined(boolean claimed, boolean sameUrl, boolean fresh) implements java.io.Serializable {
+        static final Joined FRESH = new Joined(true, true, true);
     }
 
     /** The lifecycle fields a waiting registration needs (small: not the whole record). */
@@ -213,7 +252,7 @@ public final class TaskService {
     /** A pull, answered at once (WAIT included). */
     public PullResponse pull(String taskId, PullRequest req) {
         PullArgs args = pullArgs(taskId, req);
-        return response(pullOnce(args).outcome(), -1);
+        return response(args, pullOnce(args).outcome(), -1);
     }
 
     /**
@@ -287,9 +326,15 @@ public final class TaskService {
         return pulled;
     }
 
-    /** The wire answer; {@code waitMillis >= 0} replaces the outcome's. */
-    private static PullResponse response(TaskRecord.PullOutcome out, int waitMillis) {
-        return new PullResponse(PullAction.valueOf(out.action()), out.assignments(), out.contentLength(),
+    /**
+     * The wire answer, each assignment with its grant for the pulling peer (made here, outside the entry
+     * processor); {@code waitMillis >= 0} replaces the outcome's.
+     */
+    private PullResponse response(PullArgs args, TaskRecord.PullOutcome out, int waitMillis) {
+        List<PieceAssignment> pieces = out.assignments().stream()
+                .map(a -> a.withGrant(grants.mint(args.taskId(), a.pieceNum(), args.peerId())))
+                .toList();
+        return new PullResponse(PullAction.valueOf(out.action()), pieces, out.contentLength(),
                 out.pieceCount(), out.pieceSize(), out.fileDigest(), out.reason(),
                 waitMillis >= 0 ? waitMillis : out.waitMillis());
     }
@@ -326,10 +371,10 @@ public final class TaskService {
                 long left = deadline - System.nanoTime();
                 if (!out.action().equals("WAIT") || holds == null || left <= 0 || signals.isClosed()) {
                     waiter.cancel();
-                    answer.complete(response(out, held && out.action().equals("WAIT") ? HELD_WAIT_MILLIS : -1));
+                    answer.complete(response(args, out, held && out.action().equals("WAIT") ? HELD_WAIT_MILLIS : -1));
                     return;
                 }
-                lastWait = response(out, HELD_WAIT_MILLIS);
+                lastWait = response(args, out, HELD_WAIT_MILLIS);
                 long hold = pulled.fetchedElsewhere() ? Math.min(left, TimeUnit.MILLISECONDS.toNanos(PULL_RECHECK_MILLIS))
                         : left;
                 ScheduledFuture<?> timeout = holds.schedule(waiter::fire, hold, TimeUnit.NANOSECONDS);

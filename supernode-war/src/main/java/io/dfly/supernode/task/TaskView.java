@@ -7,7 +7,8 @@ import java.util.List;
  * One task as {@code GET /api/v1/tasks} shows it.
  *
  * @param taskId          task id
- * @param url             origin URL without volatile (signature) parameters
+ * @param url             origin URL as {@link io.dfly.core.security.SafeUrls#display} shows it: scheme, host,
+ *                        port and path, never a query string or user info
  * @param status          WAITING / RUNNING / SUCCESS / FAILED
  * @param contentLength   length, or -1 while unknown
  * @param pieceSize       piece size

@@ -1,6 +1,7 @@
 package io.dfly.supernode.preheat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.dfly.supernode.TestSecrets;
 import io.dfly.supernode.cdn.OriginClient;
 import io.dfly.supernode.cdn.OriginFailure;
 import org.junit.jupiter.api.AfterEach;
@@ -73,7 +74,7 @@ class ImageResolverTest {
 
     @Test
     void aManifestListYieldsTheConfiguredPlatformsBlobsOnce() throws Exception {
-        ImageResolver r = new ImageResolver(new OriginClient(Duration.ofSeconds(2)), List.of("linux/arm64", "linux/arm/v7"));
+        ImageResolver r = new ImageResolver(new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED), List.of("linux/arm64", "linux/arm/v7"));
         List<BlobRef> blobs = r.resolve(base() + "/v2/lib/app/manifests/v1", Map.of("Authorization", "Bearer tok"));
         assertEquals(List.of("sha256:" + "a".repeat(64), "sha256:" + "b".repeat(64), "sha256:" + "c".repeat(64)),
                 blobs.stream().map(BlobRef::digest).toList(), "config and layers of both platforms, the shared layer once");
@@ -89,14 +90,14 @@ class ImageResolverTest {
 
     @Test
     void aSingleManifestIsUsedAsIs() throws Exception {
-        ImageResolver r = new ImageResolver(new OriginClient(Duration.ofSeconds(2)), List.of("linux/amd64"));
+        ImageResolver r = new ImageResolver(new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED), List.of("linux/amd64"));
         List<BlobRef> blobs = r.resolve(base() + "/v2/lib/app/manifests/" + AMD64, Map.of());
         assertEquals(2, blobs.size());
     }
 
     @Test
     void errorsSayWhatIsWrong() {
-        ImageResolver r = new ImageResolver(new OriginClient(Duration.ofSeconds(2)), List.of("windows/amd64"));
+        ImageResolver r = new ImageResolver(new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED), List.of("windows/amd64"));
         assertEquals("no_platform", assertThrows(OriginFailure.class,
                 () -> r.resolve(base() + "/v2/lib/app/manifests/v1", Map.of())).code());
         assertEquals(404, assertThrows(OriginFailure.class,

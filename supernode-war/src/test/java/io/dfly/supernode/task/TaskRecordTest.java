@@ -18,7 +18,7 @@ class TaskRecordTest {
     private final RarestFirstScheduler scheduler = new RarestFirstScheduler(SchedulerLimits.defaults(), new Random(1));
 
     private TaskRecord running(long length) {
-        TaskRecord r = new TaskRecord(ID, "http://o/f", "http://o/f", null, "member-a", 0);
+        TaskRecord r = new TaskRecord(ID, new byte[]{1}, "key", "http://o/f", null, "member-a", 0);
         r.originAnswered(length, "member-a", "supernode:a:1", "http://a:1", 0);
         return r;
     }

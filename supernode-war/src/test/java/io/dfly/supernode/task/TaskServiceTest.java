@@ -11,6 +11,7 @@ import io.dfly.core.protocol.RegisterResponse;
 import io.dfly.core.protocol.TaskStatus;
 import io.dfly.core.task.TaskIds;
 import io.dfly.scheduler.SchedulerLimits;
+import io.dfly.supernode.TestSecrets;
 import io.dfly.supernode.cdn.BackToSource;
 import io.dfly.supernode.cdn.CdnStore;
 import io.dfly.supernode.cdn.OriginClient;
@@ -52,6 +53,8 @@ class TaskServiceTest {
     private static final int PIECE = 4 * 1024 * 1024;
     private final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
     private final Map<String, String> lastAuth = new ConcurrentHashMap<>();
+    /** Every Authorization header the origin saw, as "path: value". */
+    private final List<String> authSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
     private HttpServer origin;
     private ExecutorService executor;
     private LocalTaskStore store;
@@ -78,6 +81,13 @@ class TaskServiceTest {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (auth != null) {
                 lastAuth.put(path, auth);
+                authSeen.add(path + ": " + auth);
+            }
+            if (path.equals("/to-internal")) {
+                ex.getResponseHeaders().set("Location", "http://10.255.255.1/x");
+                ex.sendResponseHeaders(302, -1);
+                ex.close();
+                return;
             }
             if (path.equals("/gated.bin")) {
                 ex.sendResponseHeaders(200, CONTENT.length);
@@ -94,7 +104,7 @@ class TaskServiceTest {
                 return;
             }
             int status = switch (path) {
-                case "/file.bin" -> 200;
+                case "/file.bin", "/mirror/file.bin" -> 200;
                 case "/empty.bin" -> 204;
                 case "/denied.bin" -> 403;
                 case "/login.bin" -> 401;
@@ -120,9 +130,9 @@ class TaskServiceTest {
         cdn = new CdnStore(dataDir, System::currentTimeMillis);
         self = SeedIdentity.of("member-1", "127.0.0.1", 8002);
         headers = new LocalOriginHeaders();
-        b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2)), self,
-                new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals);
-        service = new TaskService(store, headers, b2s, self, SchedulerLimits.defaults(), 2,
+        b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED),
+                self, new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals, TestSecrets.SECRET);
+        service = new TaskService(store, headers, b2s, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2,
                 List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30), new SupernodeMetrics(),
                 System::currentTimeMillis, signals, holds);
     }
@@ -138,7 +148,7 @@ class TaskServiceTest {
 
     /** A service over the same store and back-to-source, with other limits and pull hold. */
     private TaskService service(SchedulerLimits limits, Duration pullHold) {
-        return new TaskService(store, headers, b2s, self, limits, 2, List.of(), Duration.ofSeconds(30),
+        return new TaskService(store, headers, b2s, self, TestSecrets.SECRET, limits, 2, List.of(), Duration.ofSeconds(30),
                 new SupernodeMetrics(), System::currentTimeMillis, signals, holds, pullHold);
     }
 
@@ -205,7 +215,10 @@ class TaskServiceTest {
     void aKnownDigestNamesTheTaskAndIsChecked() throws Exception {
         String digest = Digests.sha256(CONTENT);
         RegisterResponse r = register(url("/file.bin"), digest, "p1");
-        assertEquals(TaskIds.derive("http://elsewhere/x", digest, null, List.of()), r.taskId());
+        assertEquals(TaskIds.derive(url("/other/path"), digest, null, List.of()), r.taskId(),
+                "a digest names the task within its origin, whatever the path");
+        assertNotEquals(TaskIds.derive("http://elsewhere/x", digest, null, List.of()), r.taskId(),
+                "the same digest on another origin is another task");
         assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status());
 
         String wrong = "sha256:" + "0".repeat(64);
@@ -365,5 +378,180 @@ class TaskServiceTest {
         ExecutionException bad = assertThrows(ExecutionException.class,
                 () -> held.pullHeld("f".repeat(64), new PullRequest(" ", "", 2)).get(20, TimeUnit.SECONDS));
         assertEquals(400, ((ApiException) bad.getCause()).status());
+    }
+
+    /** A service whose origin policy lists nothing: loopback origins are refused. */
+    private TaskService strictService() {
+        BackToSource strict = new BackToSource(store, headers, cdn,
+                new OriginClient(Duration.ofSeconds(2), TestSecrets.NOTHING_LISTED), self, new SupernodeMetrics(), executor,
+                System::currentTimeMillis, 0, signals, TestSecrets.SECRET);
+        return new TaskService(store, headers, strict, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2, List.of(),
+                Duration.ofSeconds(30), new SupernodeMetrics(), System::currentTimeMillis, signals, holds);
+    }
+
+    @Test
+    void everyAssignmentCarriesAGrantForThePullingPeerOnly() throws Exception {
+        RegisterResponse r = register(url("/file.bin"), null, "p1");
+        register(url("/file.bin"), null, "p2");
+        awaitDone(r.taskId());
+        PullResponse pull = service.pull(r.taskId(), new PullRequest("p1", "", 2));
+        assertEquals(PullAction.ASSIGNED, pull.action());
+        var grants = TestSecrets.SECRET.pieceGrants();
+        for (var a : pull.pieces()) {
+            assertEquals(java.util.Optional.empty(), grants.refusal(a.grant(), r.taskId(), a.pieceNum(), "p1"));
+            assertTrue(grants.refusal(a.grant(), r.taskId(), a.pieceNum(), "p2").isPresent(), "another peer's grant");
+            assertTrue(grants.refusal(a.grant(), r.taskId(), a.pieceNum() + 1, "p1").isPresent(), "another piece");
+            assertTrue(TestSecrets.OTHER_SECRET.pieceGrants().refusal(a.grant(), r.taskId(), a.pieceNum(), "p1").isPresent(),
+                    "another cluster's key");
+        }
+        // held pulls too
+        PullResponse held = service.pullHeld(r.taskId(), new PullRequest("p2", "", 1)).get(20, TimeUnit.SECONDS);
+        assertEquals(java.util.Optional.empty(), grants.refusal(held.pieces().get(0).grant(), r.taskId(),
+                held.pieces().get(0).pieceNum(), "p2"));
+    }
+
+    @Test
+    void aRegistrantsCredentialsNeverGoToAnotherRegistrantsUrl() throws Exception {
+        String digest = Digests.sha256(CONTENT);
+        // the attacker registers the digest first, under a URL it chose (same origin: digest tasks are per origin)
+        RegisterResponse first = service.register(new RegisterRequest(url("/file.bin"), Map.of(), digest, null, "attacker",
+                "http://127.0.0.1:65001"));
+        // the victim joins the same task with its own URL and token
+        RegisterResponse victim = service.register(new RegisterRequest(url("/mirror/file.bin"),
+                Map.of("Authorization", "Bearer VICTIM"), digest, null, "victim", "http://127.0.0.1:65001"));
+        assertEquals(first.taskId(), victim.taskId(), "the victim still joins the swarm");
+        assertEquals(TaskStatus.SUCCESS, awaitDone(first.taskId()).status());
+        // the CDN copy's member is gone: a survivor fetches the task's (the attacker's) URL again
+        int before = gets.get("/file.bin").get();
+        service.memberGone(self.memberId());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (gets.get("/file.bin").get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(before + 1, gets.get("/file.bin").get(), "the take-over fetched the task's URL again");
+        assertEquals(TaskStatus.SUCCESS, awaitDone(first.taskId()).status());
+        assertTrue(authSeen.stream().noneMatch(a -> a.contains("VICTIM")), "the victim's token reached the origin: " + authSeen);
+        assertTrue(headers.get(first.taskId()).orElseThrow().headers().isEmpty(), "the victim's headers were kept");
+        assertEquals(2, service.view(first.taskId()).peers());
+
+        // a registrant of the task's own URL: its headers are kept (the latest for that URL)
+        service.register(new RegisterRequest(url("/file.bin?Signature=x"), Map.of("Authorization", "Bearer SAME"), digest,
+                null, "p3", "http://127.0.0.1:65001"));
+        assertEquals("Bearer SAME", headers.get(first.taskId()).orElseThrow().headers().get("Authorization"));
+    }
+
+    @Test
+    void aFailedTaskRestartsWithTheRestartingRegistrantsUrlAndHeaders() throws Exception {
+        String digest = Digests.sha256(CONTENT);
+        ApiException missing = assertThrows(ApiException.class, () -> service.register(new RegisterRequest(
+                url("/missing.bin"), Map.of("Authorization", "Bearer FIRST"), digest, null, "p1", "http://127.0.0.1:65001")));
+        assertEquals(404, missing.status());
+        RegisterResponse r = service.register(new RegisterRequest(url("/file.bin"), Map.of("Authorization", "Bearer SECOND"),
+                digest, null, "p2", "http://127.0.0.1:65001"));
+        assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status(), "the restart fetched the new URL");
+        assertEquals(List.of("/missing.bin: Bearer FIRST", "/file.bin: Bearer SECOND"), authSeen);
+        assertEquals(url("/file.bin"), service.view(r.taskId()).url());
+    }
+
+    @Test
+    void aRefusedOriginIsAnsweredAtOnceAndNothingIsFetched() {
+        ApiException refused = assertThrows(ApiException.class, () -> strictService().register(registration(url("/file.bin"), "p1")));
+        assertEquals(403, refused.status());
+        assertEquals("origin_refused", refused.code());
+        assertTrue(refused.getMessage().contains("dfly.supernode.allowed-origins"), refused.getMessage());
+        assertEquals(null, gets.get("/file.bin"), "nothing fetched");
+        assertEquals(0, store.size(), "nothing registered");
+        assertEquals(403, assertThrows(ApiException.class,
+                () -> strictService().register(registration("http://169.254.169.254/latest/meta-data", "p1"))).status());
+    }
+
+    @Test
+    void aRedirectToARefusedHostFailsTheTaskWithoutFollowingIt() {
+        ApiException refused = assertThrows(ApiException.class, () -> register(url("/to-internal"), null, "p1"));
+        assertEquals(403, refused.status());
+        assertEquals("origin_refused", refused.code());
+        assertTrue(refused.getMessage().contains("10.255.255.1"), refused.getMessage());
+    }
+
+    @Test
+    void theGridHoldsNoQueryStringAndNoCredentialInClear() throws Exception {
+        RegisterResponse r = service.register(new RegisterRequest(url("/file.bin?X-Amz-Signature=SECRETSIG&keep=SECRETKEEP"),
+                Map.of("Authorization", "Bearer SECRETTOKEN"), null, null, "p1", "http://127.0.0.1:65001"));
+        assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status());
+        assertEquals("Bearer SECRETTOKEN", lastAuth.get("/file.bin"), "back-to-source opened the sealed URL and headers");
+        // what the tasks map would hold (and send to the backup member), serialized
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(store.get(r.taskId()).orElseThrow());
+        }
+        String grid = bytes.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String secret : List.of("SECRETSIG", "SECRETKEEP", "SECRETTOKEN", "?")) {
+            assertFalse(grid.contains(secret + (secret.equals("?") ? "X-Amz" : "")), secret + " is in the task record");
+        }
+        assertEquals(url("/file.bin"), store.get(r.taskId()).orElseThrow().displayUrl());
+    }
+
+    @Test
+    void noSignatureOrTokenInLogsListingsOrErrors() throws Exception {
+        java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        capture.setLevel(java.util.logging.Level.ALL);
+        java.util.logging.Logger dfly = java.util.logging.Logger.getLogger("io.dfly");
+        java.util.logging.Level was = dfly.getLevel();
+        dfly.setLevel(java.util.logging.Level.ALL); // FINE lines too
+        java.util.logging.Logger.getLogger("").addHandler(capture);
+        java.util.List<String> answers = new java.util.ArrayList<>();
+        try {
+            String query = "?X-Amz-Signature=SECRETSIG&sig=S2";
+            Map<String, String> auth = Map.of("Authorization", "Bearer SECRETTOKEN");
+            // an origin that fails (500), one that cannot be reached, one whose redirect is refused
+            for (String u : List.of(url("/broken.bin" + query), "http://127.0.0.1:1/x.bin" + query, url("/to-internal" + query))) {
+                ApiException e = assertThrows(ApiException.class, () -> service.register(new RegisterRequest(u, auth, null,
+                        null, "p1", "http://127.0.0.1:65001")));
+                answers.add(e.getMessage());
+            }
+            assertTrue(lastAuth.get("/broken.bin").equals("Bearer SECRETTOKEN"), "the fetch did run with the token");
+            for (TaskView v : service.list()) {
+                answers.add(v.toString());
+                answers.add(service.view(v.taskId()).toString());
+                answers.add(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(v));
+            }
+            assertEquals(3, service.list().size());
+            answers.add(new SupernodeMetrics().render(3, 1, 0));
+        } finally {
+            java.util.logging.Logger.getLogger("").removeHandler(capture);
+            dfly.setLevel(was);
+        }
+        java.util.List<String> logged = new java.util.ArrayList<>();
+        java.util.logging.SimpleFormatter format = new java.util.logging.SimpleFormatter();
+        for (java.util.logging.LogRecord r : records) {
+            logged.add(format.format(r)); // message, parameters and any exception with its stack trace
+        }
+        assertTrue(logged.stream().anyMatch(t -> t.contains(url("/broken.bin"))), "the failures were logged, URL shown: " + logged);
+        for (String text : concat(logged, answers)) {
+            for (String secret : List.of("SECRETSIG", "SECRETTOKEN", "Bearer", "X-Amz-Signature", "sig=")) {
+                assertFalse(text.contains(secret), secret + " in: " + text);
+            }
+            assertFalse(java.util.regex.Pattern.compile("\\bS2\\b").matcher(text).find(), "S2 in: " + text);
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 }
