@@ -9,7 +9,7 @@ import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.ServerSocketEndpointConfig;
-import com.hazelcast.core.Hazelcast;
+import com.hazelcast.config.SocketInterceptorConfig;
 import com.hazelcast.core.HazelcastInstance;
 import io.dfly.core.config.HostPort;
 import io.dfly.core.security.ClusterSecret;
@@ -31,8 +31,11 @@ import java.util.logging.Logger;
  * <li>the member binds only to {@code dfly.supernode.cluster.interface} (default the advertise-ip);</li>
  * <li>the advanced network config has a member endpoint only: no client protocol (a Hazelcast client
  *     cannot connect at all), no REST, no memcache;</li>
+ * <li>every member connection passes {@link MemberGuard} before any Hazelcast byte: it must come from an
+ *     address of {@code dfly.supernode.cluster.members} (or this member), and both sides prove they hold the
+ *     cluster secret (mutual HMAC challenge-response), so a stranger never joins even if it learns the name;</li>
  * <li>TCP/IP join with {@code dfly.supernode.cluster.members}, multicast and auto-detection off; a member
- *     not in that list is reported SEVERE when it joins ({@link MemberAllowList}: Hazelcast cannot refuse it);</li>
+ *     not in that list would also be reported SEVERE ({@link MemberAllowList});</li>
  * <li>nothing secret is in the grid in clear: origin headers and task URLs are sealed with the cluster key.</li>
  * </ul>
  */
@@ -66,9 +69,14 @@ public final class ClusterMember {
     }
 
     public static HazelcastInstance start(SupernodeSettings s, ClusterSecret secret, ClassLoader appLoader) {
-        HazelcastInstance hz = Hazelcast.newHazelcastInstance(config(s, secret, appLoader));
+        MemberGuard guard = new MemberGuard(secret.key("hazelcast-member-handshake"), allowList(s));
+        HazelcastInstance hz = guard.start(config(s, secret, appLoader));
         watchMembers(hz, s);
         return hz;
+    }
+
+    static MemberAllowList allowList(SupernodeSettings s) {
+        return new MemberAllowList(s.clusterMembers(), new HostPort(s.clusterInterface(), s.clusterPort()));
     }
 
     /** {@code <name>-<derived from the secret>}: only members holding the cluster secret share it. */
@@ -104,6 +112,8 @@ public final class ClusterMember {
         ServerSocketEndpointConfig member = new ServerSocketEndpointConfig();
         member.setPort(s.clusterPort()).setPortAutoIncrement(false).setPublicAddress(hostPort(iface, s.clusterPort()));
         member.getInterfaces().setEnabled(true).addInterface(iface);
+        // every member connection passes MemberGuard (allowed address, mutual proof of the secret) first
+        member.setSocketInterceptorConfig(new SocketInterceptorConfig().setEnabled(true));
         // the member endpoint only: no client endpoint (no client protocol), no REST, no memcache
         network.setMemberEndpointConfig(member);
         JoinConfig join = network.getJoin();
@@ -127,7 +137,7 @@ public final class ClusterMember {
      * listed it. Hazelcast offers no way to refuse it.
      */
     static void watchMembers(HazelcastInstance hz, SupernodeSettings s) {
-        MemberAllowList allowed = new MemberAllowList(s.clusterMembers(), new HostPort(s.clusterInterface(), s.clusterPort()));
+        MemberAllowList allowed = allowList(s);
         hz.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {

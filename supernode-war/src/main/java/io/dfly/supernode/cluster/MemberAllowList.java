@@ -8,11 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The members this supernode was told to expect: {@code dfly.supernode.cluster.members} plus itself. Open-source
- * Hazelcast cannot refuse a member at join time by address (its trusted interfaces apply to multicast only,
- * and socket interceptors are an Enterprise feature), so what is enforced is the cluster name derived from the
- * cluster secret; this list is checked when a member joins, and one not in it is reported (SEVERE) by
- * {@link ClusterMember}. Names in the list are resolved at each check.
+ * The members this supernode was told to expect: {@code dfly.supernode.cluster.members} plus itself.
+ * {@link MemberGuard} refuses every member connection from another address; {@link ClusterMember} also
+ * reports (SEVERE) a member not in the list should one ever appear. Names are resolved at each check.
  */
 public final class MemberAllowList {
     private final List<HostPort> allowed;
@@ -38,6 +36,25 @@ public final class MemberAllowList {
             try {
                 for (InetAddress a : InetAddress.getAllByName(strip(h.host()))) {
                     if (a.equals(member)) {
+                        return true;
+                    }
+                }
+            } catch (UnknownHostException ignored) {
+                // a listed name that does not resolve allows nobody
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a connection from {@code source} may be a listed member: its address is one a listed member
+     * resolves to (the port of an incoming connection is ephemeral, so only the address counts).
+     */
+    public boolean allowsSource(InetAddress source) {
+        for (HostPort h : allowed) {
+            try {
+                for (InetAddress a : InetAddress.getAllByName(strip(h.host()))) {
+                    if (a.equals(source)) {
                         return true;
                     }
                 }

@@ -93,9 +93,8 @@ class ClusterMemberTest {
 
     private HazelcastInstance member(int port, String members, ClusterSecret secret) {
         SupernodeSettings s = settings(port, members);
-        HazelcastInstance hz = Hazelcast.newHazelcastInstance(ClusterMember.config(s, secret, getClass().getClassLoader()));
+        HazelcastInstance hz = ClusterMember.start(s, secret, getClass().getClassLoader());
         started.add(hz);
-        ClusterMember.watchMembers(hz, s);
         return hz;
     }
 
@@ -105,6 +104,52 @@ class ClusterMemberTest {
             Thread.sleep(50);
         }
         assertEquals(size, hz.getCluster().getMembers().size());
+    }
+
+    @Test
+    void aStrangerThatLearnedTheClusterNameStillCannotJoin() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        HazelcastInstance one = member(p1, "127.0.0.1:" + p2, TestSecrets.SECRET);
+        // the right (derived) name, as a sniffer of join messages would have it, but no secret for the handshake
+        com.hazelcast.config.Config stolen = ClusterMember.config(settings(p2, "127.0.0.1:" + p1), TestSecrets.SECRET,
+                getClass().getClassLoader());
+        stolen.setProperty("hazelcast.max.join.seconds", "5");
+        HazelcastInstance stranger = null;
+        try {
+            stranger = Hazelcast.newHazelcastInstance(stolen);
+            started.add(stranger);
+            assertEquals(1, stranger.getCluster().getMembers().size(), "the stranger joined");
+        } catch (IllegalStateException refused) {
+            // refused while joining: as good
+        }
+        assertEquals(1, one.getCluster().getMembers().size(), "the member let a stranger in");
+    }
+
+    @Test
+    void aMemberFromAnUnlistedAddressCannotJoin() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        // member one expects members from 127.0.0.9 only (and so never calls 127.0.0.1 itself): one on
+        // 127.0.0.1, secret and all, is refused
+        SupernodeSettings s1 = settings(p1, "");
+        MemberAllowList elsewhere = new MemberAllowList(List.of(new io.dfly.core.config.HostPort("127.0.0.9", p2)),
+                new io.dfly.core.config.HostPort("127.0.0.9", p1));
+        HazelcastInstance one = new MemberGuard(TestSecrets.SECRET.key("hazelcast-member-handshake"), elsewhere)
+                .start(ClusterMember.config(s1, TestSecrets.SECRET, getClass().getClassLoader()));
+        started.add(one);
+        com.hazelcast.config.Config c2 = ClusterMember.config(settings(p2, "127.0.0.1:" + p1), TestSecrets.SECRET,
+                getClass().getClassLoader());
+        c2.setProperty("hazelcast.max.join.seconds", "5");
+        try {
+            HazelcastInstance two = new MemberGuard(TestSecrets.SECRET.key("hazelcast-member-handshake"),
+                    ClusterMember.allowList(settings(p2, "127.0.0.1:" + p1))).start(c2);
+            started.add(two);
+            assertEquals(1, two.getCluster().getMembers().size());
+        } catch (IllegalStateException refused) {
+            // refused while joining: as good
+        }
+        assertEquals(1, one.getCluster().getMembers().size(), "an unlisted address joined");
     }
 
     @Test
