@@ -1,5 +1,6 @@
 package io.dfly.mirror;
 
+import io.dfly.core.security.SafeText;
 import io.dfly.core.download.DownloadException;
 import io.dfly.core.download.DownloadHandle;
 import io.dfly.core.download.DownloadProgress;
@@ -92,7 +93,7 @@ public final class BlobProxy {
         try {
             handle = engine.start(dr);
         } catch (DownloadException | RuntimeException e) {
-            p2pFailure = "could not start: " + Redact.text(e.getMessage());
+            p2pFailure = "could not start: " + SafeText.scrub(e.getMessage());
         }
         if (handle != null) {
             InputStream in = null;
@@ -103,7 +104,7 @@ public final class BlobProxy {
                     try {
                         n = in.read(buf);
                     } catch (IOException | RuntimeException e) {
-                        p2pFailure = "failed after " + sink.accepted() + " bytes: " + Redact.text(e.getMessage());
+                        p2pFailure = "failed after " + sink.accepted() + " bytes: " + SafeText.scrub(e.getMessage());
                         break;
                     }
                     if (n < 0) {
@@ -112,7 +113,7 @@ public final class BlobProxy {
                     sink.write(buf, 0, n); // a client that went away ends the request here
                 }
             } catch (RuntimeException e) {
-                p2pFailure = "could not open stream: " + Redact.text(e.getMessage());
+                p2pFailure = "could not open stream: " + SafeText.scrub(e.getMessage());
             } finally {
                 if (in != null) {
                     Relay.close(in);

@@ -1,5 +1,6 @@
 package io.dfly.mirror;
 
+import io.dfly.core.security.SafeText;
 import io.dfly.core.download.Downloader;
 
 import java.io.IOException;
@@ -82,7 +83,7 @@ public final class RegistryMirror {
                     return manifests.forward(request, auth.session(request, up),
                             up.v2("_catalog" + queryOf(request, List.of("n", "last"))));
                 }
-                return RegistryErrors.error(404, "NOT_FOUND", "no such registry API route", "/v2/" + Redact.text(path));
+                return RegistryErrors.error(404, "NOT_FOUND", "no such registry API route", "/v2/" + SafeText.scrub(path));
             }
             String repo = o.group(1);
             String kind = o.group(2);
@@ -98,34 +99,34 @@ public final class RegistryMirror {
             }
             if (!ref.contains(":")) {
                 return RegistryErrors.error(400, "DIGEST_INVALID", "provided digest did not match uploaded content",
-                        "not a digest: " + Redact.text(ref));
+                        "not a digest: " + SafeText.scrub(ref));
             }
             return blobs.serve(request, session, uri, ref);
         } catch (RefusedOriginException e) {
             LOG.log(Level.WARNING, "dfly mirror: refused to reach the {0} {1} for /v2/{2}: {3}",
-                    new Object[]{e.what(), e.target(), Redact.text(path), e.getMessage()});
+                    new Object[]{e.what(), e.target(), SafeText.scrub(path), e.getMessage()});
             return RegistryErrors.error(403, "DENIED", e.getMessage(), "refused " + e.what() + " " + e.target());
         } catch (ConnectException | HttpConnectTimeoutException e) {
             // every text from outside the mirror (exception messages) is redacted: no query, token or user info
             LOG.log(Level.WARNING, "dfly mirror: upstream unreachable for /v2/{0}: {1}",
-                    new Object[]{Redact.text(path), Redact.of(e)});
-            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry unreachable", Redact.of(e));
+                    new Object[]{SafeText.scrub(path), SafeText.of(e)});
+            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry unreachable", SafeText.of(e));
         } catch (IOException e) {
             LOG.log(Level.WARNING, "dfly mirror: upstream request failed for /v2/{0}: {1}",
-                    new Object[]{Redact.text(path), Redact.of(e)});
-            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry request failed", Redact.of(e));
+                    new Object[]{SafeText.scrub(path), SafeText.of(e)});
+            return RegistryErrors.error(502, "UNAVAILABLE", "upstream registry request failed", SafeText.of(e));
         } catch (RuntimeException e) {
             LogRecord rec = new LogRecord(Level.WARNING, "dfly mirror: cannot serve /v2/{0}");
-            rec.setParameters(new Object[]{Redact.text(path)});
-            rec.setThrown(Redact.forLog(e));
+            rec.setParameters(new Object[]{SafeText.scrub(path)});
+            rec.setThrown(SafeText.scrubbed(e));
             rec.setLoggerName(LOG.getName());
             LOG.log(rec);
-            return RegistryErrors.error(500, "UNKNOWN", "internal error in dfly's registry mirror", Redact.of(e));
+            return RegistryErrors.error(500, "UNKNOWN", "internal error in dfly's registry mirror", SafeText.of(e));
         }
     }
 
     private static MirrorResponse nameInvalid(String repo) {
-        return RegistryErrors.error(400, "NAME_INVALID", "invalid repository name", Redact.text(repo));
+        return RegistryErrors.error(400, "NAME_INVALID", "invalid repository name", SafeText.scrub(repo));
     }
 
     private static String queryOf(MirrorRequest request, List<String> keep) {

@@ -1,5 +1,6 @@
 package io.dfly.supernode;
 
+import io.dfly.core.security.SafeText;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;

@@ -15,8 +15,8 @@ public record DownloadRequest(String url, Map<String, String> headers, String di
                               boolean backToSource) {
     @Override
     public String toString() {
-        // headers deliberately left out: they may carry credentials
-        return "DownloadRequest[url=" + url + ", digest=" + digest + ", identifier=" + identifier
+        // headers left out, and the URL shown without its query: both may carry credentials
+        return "DownloadRequest[url=" + io.dfly.core.security.SafeUrls.display(url) + ", digest=" + digest + ", identifier=" + identifier
                 + ", backToSource=" + backToSource + "]";
     }
 }

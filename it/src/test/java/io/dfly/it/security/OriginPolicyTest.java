@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.security.ClusterSecret;
 import io.dfly.it.harness.DflyNode;
+import io.dfly.it.harness.Http;
 import io.dfly.it.harness.TestSecrets;
 import io.dfly.it.registry.Procs;
 import org.junit.jupiter.api.AfterAll;
@@ -122,14 +123,6 @@ class OriginPolicyTest {
     }
 
     private HttpResponse<String> send(String method, String url, String body, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return Http.send(method, url, body, authorization);
     }
 }

@@ -13,6 +13,7 @@ import io.dfly.core.security.HostTokens;
 import io.dfly.core.security.PieceGrants;
 import io.dfly.core.task.TaskIds;
 import io.dfly.it.harness.DflyNode;
+import io.dfly.it.harness.Http;
 import io.dfly.it.harness.TestSecrets;
 import io.dfly.it.registry.OciImage;
 import io.dfly.it.registry.Procs;
@@ -360,20 +361,10 @@ class TrustBoundaryTest {
     }
 
     private HttpResponse<String> send(String method, String url, String body, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            b.header("Content-Type", "application/json");
-        }
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return Http.send(method, url, body, authorization);
     }
 
     private HttpResponse<byte[]> get(String url, Map<String, String> headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
-        headers.forEach(b::header);
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return Http.get(url, headers);
     }
 }

@@ -2,7 +2,7 @@ package io.dfly.supernode.cdn;
 
 import io.dfly.core.piece.Digests;
 import io.dfly.core.security.ClusterSecret;
-import io.dfly.supernode.SafeText;
+import io.dfly.core.security.SafeText;
 import io.dfly.supernode.metrics.SupernodeMetrics;
 import io.dfly.supernode.task.GridSeal;
 import io.dfly.supernode.task.OriginHeaderStore;

@@ -4,7 +4,7 @@ import io.dfly.core.protocol.UserAgent;
 import io.dfly.core.security.Credentials;
 import io.dfly.core.security.OriginPolicy;
 import io.dfly.core.security.SafeUrls;
-import io.dfly.supernode.SafeText;
+import io.dfly.core.security.SafeText;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -29,21 +29,7 @@ public final class MemberAllowList {
         } catch (UnknownHostException e) {
             return false;
         }
-        for (HostPort h : allowed) {
-            if (h.port() != port) {
-                continue;
-            }
-            try {
-                for (InetAddress a : InetAddress.getAllByName(strip(h.host()))) {
-                    if (a.equals(member)) {
-                        return true;
-                    }
-                }
-            } catch (UnknownHostException ignored) {
-                // a listed name that does not resolve allows nobody
-            }
-        }
-        return false;
+        return allowed.stream().anyMatch(h -> h.port() == port && resolvesTo(h, member));
     }
 
     /**
@@ -51,16 +37,18 @@ public final class MemberAllowList {
      * resolves to (the port of an incoming connection is ephemeral, so only the address counts).
      */
     public boolean allowsSource(InetAddress source) {
-        for (HostPort h : allowed) {
-            try {
-                for (InetAddress a : InetAddress.getAllByName(strip(h.host()))) {
-                    if (a.equals(source)) {
-                        return true;
-                    }
+        return allowed.stream().anyMatch(h -> resolvesTo(h, source));
+    }
+
+    private static boolean resolvesTo(HostPort listed, InetAddress address) {
+        try {
+            for (InetAddress a : InetAddress.getAllByName(strip(listed.host()))) {
+                if (a.equals(address)) {
+                    return true;
                 }
-            } catch (UnknownHostException ignored) {
-                // a listed name that does not resolve allows nobody
             }
+        } catch (UnknownHostException ignored) {
+            // a listed name that does not resolve allows nobody
         }
         return false;
     }

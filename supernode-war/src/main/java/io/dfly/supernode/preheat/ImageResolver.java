@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.piece.Digests;
 import io.dfly.core.security.SafeUrls;
-import io.dfly.supernode.SafeText;
+import io.dfly.core.security.SafeText;
 import io.dfly.supernode.cdn.OriginClient;
 import io.dfly.supernode.cdn.OriginFailure;
 

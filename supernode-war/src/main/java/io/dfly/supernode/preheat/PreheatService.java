@@ -3,7 +3,7 @@ package io.dfly.supernode.preheat;
 import io.dfly.core.protocol.TaskStatus;
 import io.dfly.core.security.SafeUrls;
 import io.dfly.core.task.TaskIds;
-import io.dfly.supernode.SafeText;
+import io.dfly.core.security.SafeText;
 import io.dfly.supernode.cdn.OriginFailure;
 import io.dfly.supernode.task.ApiException;
 import io.dfly.supernode.task.TaskService;

@@ -1,5 +1,6 @@
 package io.dfly.supernode.rest;
 
+import io.dfly.core.security.SafeText;
 import io.dfly.core.protocol.ErrorBody;
 import io.dfly.supernode.task.ApiException;
 import jakarta.ws.rs.WebApplicationException;
@@ -55,7 +56,7 @@ public final class ErrorMappers {
     public static class Unexpected implements ExceptionMapper<Exception> {
         @Override
         public Response toResponse(Exception e) {
-            LOG.log(Level.WARNING, "unexpected error", io.dfly.supernode.SafeText.scrubbed(e));
+            LOG.log(Level.WARNING, "unexpected error", io.dfly.core.security.SafeText.scrubbed(e));
             return error(500, "internal", "internal error: " + e.getClass().getSimpleName());
         }
     }
