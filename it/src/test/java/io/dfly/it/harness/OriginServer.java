@@ -9,6 +9,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -25,15 +31,38 @@ import java.util.regex.Pattern;
  * A real HTTP origin on loopback for tests: serves registered files with Content-Length, HEAD and
  * single-range {@code Range} requests, counts bytes and requests per path, logs the headers it was
  * sent, and can be throttled (a shared bytes/s cap over all connections, like an uplink).
+ *
+ * <p>Fault modes ({@link Fault}), switched per path prefix with {@link #faults(String, Set)}: answer 1
+ * request in 3 with 503, reset the TCP connection (RST) in the middle of a body, ignore {@code Range}
+ * (200 and the full body), hold the response headers back. Clients talk to a small TCP relay in front of
+ * the HTTP server, which is what lets a handler reset its client's connection for real.
  */
 public final class OriginServer implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
+
+    /** What the origin does wrong, per path prefix ({@link #faults(String, Set)}). */
+    public enum Fault {
+        /** Requests 1, 4, 7, … of a path (every method) answer 503 with a short body: the first one fails. */
+        FAIL_EVERY_THIRD,
+        /** GETs 1, 3, 5, … of a path send half of their body, then the connection is reset (TCP RST). */
+        RESET_MID_BODY,
+        /** A {@code Range} request is answered 200 with the whole body, as origins without range support do. */
+        IGNORE_RANGE,
+        /** Every request waits {@link #headerDelay(Duration)} before its answer (a slow origin). */
+        SLOW_HEADERS
+    }
 
     /** One request as the origin saw it. */
     public record Request(String method, String path, String range, Map<String, List<String>> headers) {
     }
 
     private final HttpServer server;
+    private final Relay relay;
+    private final Map<String, Set<Fault>> faults = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> requestNumbers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> getNumbers = new ConcurrentHashMap<>();
+    private final AtomicLong faultsInjected = new AtomicLong();
+    private volatile Duration headerDelay = Duration.ofSeconds(2);
     private final Map<String, Path> files = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> bytesByPath = new ConcurrentHashMap<>();
     private final AtomicLong bytesSent = new AtomicLong();
@@ -56,6 +85,43 @@ public final class OriginServer implements AutoCloseable {
             return t;
         }));
         server.start();
+        relay = new Relay(server.getAddress().getPort());
+    }
+
+    /**
+     * Makes every path starting with {@code pathPrefix} misbehave as {@code modes} say (the longest
+     * matching prefix wins; an empty set switches a prefix back to normal). Request counters for the
+     * every-third and every-other rules start again at 1.
+     */
+    public void faults(String pathPrefix, Set<Fault> modes) {
+        faults.put(pathPrefix, modes.isEmpty() ? Set.of() : EnumSet.copyOf(modes));
+        requestNumbers.keySet().removeIf(p -> p.startsWith(pathPrefix));
+        getNumbers.keySet().removeIf(p -> p.startsWith(pathPrefix));
+    }
+
+    /** Switches every fault off. */
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** How long {@link Fault#SLOW_HEADERS} holds an answer back (default 2 s). */
+    public void headerDelay(Duration delay) {
+        this.headerDelay = delay;
+    }
+
+    /** 503s, resets and ignored ranges sent so far (proof that a fault case really met its fault). */
+    public long faultsInjected() {
+        return faultsInjected.get();
+    }
+
+    private Set<Fault> faultsFor(String path) {
+        String best = null;
+        for (String prefix : faults.keySet()) {
+            if (path.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
+                best = prefix;
+            }
+        }
+        return best == null ? Set.of() : faults.get(best);
     }
 
     /** Serves {@code file} at {@code path} (e.g. {@code /files/big.bin}); returns the full URL. */
@@ -94,7 +160,7 @@ public final class OriginServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return relay.port();
     }
 
     /** Caps the bytes/s of all responses together; 0 = unlimited. */
@@ -127,6 +193,25 @@ public final class OriginServer implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String range = ex.getRequestHeaders().getFirst("Range");
             requests.add(new Request(ex.getRequestMethod(), path, range, Map.copyOf(ex.getRequestHeaders())));
+            Set<Fault> fault = faultsFor(path);
+            int number = requestNumbers.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            boolean get = ex.getRequestMethod().equals("GET");
+            int getNumber = get ? getNumbers.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet() : 0;
+            if (fault.contains(Fault.SLOW_HEADERS)) {
+                sleep(headerDelay.toMillis());
+            }
+            if (fault.contains(Fault.FAIL_EVERY_THIRD) && number % 3 == 1) {
+                faultsInjected.incrementAndGet();
+                byte[] body = "origin busy (test fault: 1 request in 3 fails)".getBytes();
+                ex.sendResponseHeaders(503, body.length);
+                ex.getResponseBody().write(body);
+                return;
+            }
+            if (fault.contains(Fault.IGNORE_RANGE) && range != null) {
+                faultsInjected.incrementAndGet();
+                range = null;
+            }
+            boolean resetHalfway = get && fault.contains(Fault.RESET_MID_BODY) && getNumber % 2 == 1;
             Path file = files.get(path);
             if (file == null || !Files.exists(file)) {
                 byte[] body = "not found".getBytes();
@@ -155,7 +240,9 @@ public final class OriginServer implements AutoCloseable {
                 }
             }
             long length = end - start + 1;
-            ex.getResponseHeaders().set("Accept-Ranges", "bytes");
+            if (!fault.contains(Fault.IGNORE_RANGE)) {
+                ex.getResponseHeaders().set("Accept-Ranges", "bytes");
+            }
             ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
             if (ex.getRequestMethod().equals("HEAD")) {
                 ex.getResponseHeaders().set("Content-Length", String.valueOf(length));
@@ -168,9 +255,17 @@ public final class OriginServer implements AutoCloseable {
                 in.skipNBytes(start);
                 byte[] buf = new byte[64 * 1024];
                 long left = length;
+                long resetAt = resetHalfway ? length / 2 : -1;
                 OutputStream out = ex.getResponseBody();
                 while (left > 0) {
-                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (resetAt >= 0 && length - left >= resetAt) {
+                        faultsInjected.incrementAndGet();
+                        out.flush();
+                        relay.reset(ex.getRemoteAddress().getPort());
+                        return;
+                    }
+                    long cap = resetAt >= 0 ? Math.max(1, resetAt - (length - left)) : buf.length;
+                    int n = in.read(buf, 0, (int) Math.min(Math.min(buf.length, cap), left));
                     if (n < 0) {
                         break;
                     }
@@ -209,8 +304,128 @@ public final class OriginServer implements AutoCloseable {
         }
     }
 
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
+        relay.close();
         server.stop(0);
+    }
+
+    /**
+     * The port clients see: a TCP relay to the HTTP server, one pair of pump threads per connection. It
+     * knows which client connection each server-side connection belongs to, so a handler can reset its
+     * client (SO_LINGER 0, then close: the client reads "connection reset").
+     */
+    private static final class Relay implements AutoCloseable {
+        private final ServerSocket listener;
+        private final int target;
+        /** server-side connection's local port → the client's socket */
+        private final Map<Integer, Socket[]> pairs = new ConcurrentHashMap<>();
+        private volatile boolean closed;
+
+        Relay(int target) {
+            this.target = target;
+            try {
+                listener = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Thread t = new Thread(this::accept, "origin-relay");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private void accept() {
+            while (!closed) {
+                Socket client;
+                try {
+                    client = listener.accept();
+                } catch (IOException e) {
+                    return;
+                }
+                try {
+                    Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+                    client.setTcpNoDelay(true);
+                    upstream.setTcpNoDelay(true);
+                    Socket[] pair = {client, upstream};
+                    int key = upstream.getLocalPort();
+                    pairs.put(key, pair);
+                    pump(client, upstream, pair, key);
+                    pump(upstream, client, pair, key);
+                } catch (IOException e) {
+                    closeQuietly(client);
+                }
+            }
+        }
+
+        private void pump(Socket from, Socket to, Socket[] pair, int key) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[64 * 1024];
+                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        out.write(buf, 0, n);
+                    }
+                    to.shutdownOutput();
+                } catch (IOException ignored) {
+                    // one side went away (or was reset): close both
+                } finally {
+                    pairs.remove(key, pair);
+                    closeQuietly(pair[0]);
+                    closeQuietly(pair[1]);
+                }
+            }, "origin-relay-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        /** Resets the client connection relayed through the server-side connection from {@code serverSidePort}. */
+        void reset(int serverSidePort) {
+            Socket[] pair = pairs.remove(serverSidePort);
+            if (pair == null) {
+                return;
+            }
+            try {
+                Thread.sleep(50); // let the pump pass on what the handler wrote: a reset mid-body, not before it
+                pair[0].setSoLinger(true, 0);
+            } catch (IOException | InterruptedException ignored) {
+                // closing anyway
+            }
+            closeQuietly(pair[0]);
+            closeQuietly(pair[1]);
+        }
+
+        private static void closeQuietly(Socket s) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // gone
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            try {
+                listener.close();
+            } catch (IOException ignored) {
+                // gone
+            }
+            pairs.values().forEach(p -> {
+                closeQuietly(p[0]);
+                closeQuietly(p[1]);
+            });
+        }
     }
 }
