@@ -255,6 +255,107 @@ public final class DflyNode implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** Stops the process and starts it again on the same ports and data dir (its files are kept). */
+    public DflyNode restart() {
+        stop();
+        return start();
+    }
+
+    /** SIGKILL, then a start on the same ports and data dir: a crash and a supervisor bringing it back. */
+    public DflyNode crashAndRestart() {
+        kill();
+        deleteTree(workDir.resolve("payara"));
+        return start();
+    }
+
+    /** Lines of the log so far that contain {@code text}. */
+    public long logLines(String text) {
+        return log().lines().filter(l -> l.contains(text)).count();
+    }
+
+    /** The node's {@code /api/v1/metrics} as name → value (samples without labels). */
+    public Map<String, Double> metrics() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(baseUrl() + "/api/v1/metrics")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length == 2 && !line.startsWith("#")) {
+                    try {
+                        out.put(f[0], Double.parseDouble(f[1]));
+                    } catch (NumberFormatException ignored) {
+                        // not a sample
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** One metric, or 0 when the node does not export it. */
+    public double metric(String name) {
+        return metrics().getOrDefault(name, 0.0);
+    }
+
+    /** A field of {@code /proc/<pid>/status} (e.g. {@code Threads}, {@code VmRSS}, {@code VmHWM}), as a number (kB for sizes). */
+    public long procStatus(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no " + field + " in /proc/" + pid() + "/status");
+    }
+
+    /** Live threads of the process. */
+    public long threads() {
+        return procStatus("Threads");
+    }
+
+    /** Heap in use (bytes) right after a full GC the node is asked to run ({@code jcmd GC.run}, {@code GC.heap_info}). */
+    public long heapUsedAfterGc() {
+        jcmd("GC.run");
+        return heapUsed();
+    }
+
+    /** Heap in use (bytes) now, garbage included ({@code jcmd GC.heap_info}). */
+    public long heapUsed() {
+        String info = jcmd("GC.heap_info");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(info);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot read the heap from jcmd GC.heap_info:\n" + info);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private String jcmd(String command) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid()), command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("jcmd " + command + " failed: " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Kills the process (SIGKILL) without cleanup, as a crash would. */
     public void kill() {
         if (process != null) {

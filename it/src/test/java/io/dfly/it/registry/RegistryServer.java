@@ -126,6 +126,24 @@ public final class RegistryServer implements AutoCloseable {
                 && a.status == 200).count();
     }
 
+    private static final Pattern SENT = Pattern.compile("\"(?:GET|HEAD) (\\S+) HTTP/[0-9.]+\" \\d{3} (\\d+) ");
+
+    /** Body bytes the registry sent (access log) for requests whose path starts with {@code pathPrefix}. */
+    public long bytesSent(String pathPrefix) {
+        try {
+            long sum = 0;
+            for (String line : Files.readAllLines(log())) {
+                Matcher m = SENT.matcher(line);
+                if (m.find() && m.group(1).startsWith(pathPrefix)) {
+                    sum += Long.parseLong(m.group(2));
+                }
+            }
+            return sum;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Requests for {@code /v2/<repo>/...} after the first {@code skip} log entries. */
     public List<Access> since(int skip, String repo) {
         List<Access> all = accesses();
