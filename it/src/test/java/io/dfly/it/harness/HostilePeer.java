@@ -71,7 +71,8 @@ public final class HostilePeer implements AutoCloseable {
     private final Path file;
     private final PeerApi api;
     private final HostTokens tokens = TestSecrets.secret().hostTokens();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(3)).build();
     private final HttpServer server;
     private final ExecutorService serving = Executors.newCachedThreadPool(daemon("hostile-serve"));
     private final ExecutorService fetchers = Executors.newFixedThreadPool(4, daemon("hostile-fetch"));

@@ -31,7 +31,8 @@ public final class PeerApi {
     public PeerApi(String peerId, Duration timeout) {
         this.peerId = peerId;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        // HTTP/1.1: the JDK client would otherwise try an h2c upgrade, which Payara answers with GOAWAY under load
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     public String peerId() {
