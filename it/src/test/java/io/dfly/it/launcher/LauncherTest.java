@@ -45,7 +45,8 @@ class LauncherTest {
         }
         Launcher qs = Launcher.start(tmp, Map.of(), "quickstart", "--help");
         assertEquals(0, qs.await(Duration.ofSeconds(30)));
-        for (String flag : List.of("--supernode-port", "--dfdaemon-port", "--registry", "--data-dir", "--advertise-ip")) {
+        for (String flag : List.of("--supernode-port", "--dfdaemon-port", "--upload-port", "--registry", "--allowed-origins",
+                "--data-dir", "--advertise-ip")) {
             assertTrue(qs.output().contains(flag), "quickstart --help lacks " + flag);
         }
     }
@@ -99,7 +100,7 @@ class LauncherTest {
         int dd = FreePorts.pick();
         Launcher qs = Launcher.start(tmp, Map.of(), "quickstart", "--supernode-port", String.valueOf(sn),
                 "--dfdaemon-port", String.valueOf(dd), "--upload-port", String.valueOf(FreePorts.pick()),
-                "--data-dir", tmp.resolve("dfly").toString());
+                "--allowed-origins", "127.0.0.1", "--data-dir", tmp.resolve("dfly").toString());
         try {
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (!qs.output().contains("dfly is ready.") && qs.process.isAlive() && System.nanoTime() < deadline) {
@@ -126,6 +127,12 @@ class LauncherTest {
             for (String node : List.of("supernode", "dfdaemon")) {
                 assertTrue(Files.isDirectory(tmp.resolve("dfly").resolve(node).resolve(".payara")), node + " scratch dir under --data-dir");
             }
+            // the README's dfget example, as written (with this host listed by --allowed-origins)
+            Path ping = tmp.resolve("ping.txt");
+            Launcher dfget = Launcher.start(tmp, Map.of(), "dfget", "-u", "http://127.0.0.1:" + sn + "/_ping", "-o",
+                    ping.toString(), "--dfdaemon", "127.0.0.1:" + dd, "--cluster-secret-file", secretFile.toString());
+            assertEquals(0, dfget.await(Duration.ofMinutes(2)), dfget.output());
+            assertEquals("{}", Files.readString(ping).strip(), "the supernode's /_ping through dfly");
             List<ProcessHandle> servers = qs.process.descendants().filter(h -> h.info().command().orElse("").endsWith("java")).toList();
             assertEquals(2, servers.size(), "a supernode and a dfdaemon JVM");
 
