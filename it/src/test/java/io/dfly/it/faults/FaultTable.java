@@ -18,7 +18,7 @@ final class FaultTable {
     private static final double MIB = 1 << 20;
 
     /** How the table was made. */
-    record Context(int runs, int blobMiB, String rate, Duration ttl, int concurrent, int tasks, String origin,
+    record Context(int runs, int blobMiB, String rate, Duration ttl, Duration safety, int concurrent, int tasks, String origin,
                    String command, String commit, String loadAvg, double minutes, boolean root) {
     }
 
@@ -36,12 +36,14 @@ final class FaultTable {
         b.append("- Java ").append(System.getProperty("java.version")).append("; wall time ")
                 .append(String.format(Locale.ROOT, "%.1f", c.minutes())).append(" min\n");
         b.append("- blob ").append(c.blobMiB()).append(" MiB (random), origin: ").append(c.origin())
-                .append("; ").append(c.runs()).append(" runs per case; downloaders' `dfly.dfdaemon.ratelimit` and")
+                .append("; runs per case: ").append(c.runs()).append("; downloaders' `dfly.dfdaemon.ratelimit` and")
                 .append(" case 5's `dfly.supernode.origin-ratelimit` ").append(c.rate()).append("/s")
                 .append("; supernode `dfly.supernode.failed-task-ttl` ").append(c.ttl().toSeconds()).append(" s")
                 .append(", `dfly.supernode.gc.interval` 1 s\n");
         b.append("- every delivered file is compared byte by byte with the origin's blob; a download that does not")
-                .append(" answer within 900 s counts as hung\n\n");
+                .append(" answer within ").append(c.safety().toSeconds()).append(" s counts as hung\n");
+        b.append("- time / fault-free time: median of the runs / median of the same steps without the fault, taking")
+                .append(" turns with them after one uncounted warm-up (bench/README.md, \"Fault table\")\n\n");
 
         b.append("| case | runs | finished | failed with a clear error | corrupt bytes delivered | origin bytes / blob (mean, max) |")
                 .append(" time / fault-free time (median s) | target | met |\n");

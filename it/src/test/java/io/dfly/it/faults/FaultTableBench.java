@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (each downloader's {@code dfly.dfdaemon.ratelimit} and the case-5 supernodes' origin rate, default 25M),
  * {@code dfly.faults.ttl} (the supernode's FAILED-task TTL, default 30s), {@code dfly.faults.load}
  * (case 10: concurrent registrations,tasks — default 1000,10000), {@code dfly.faults.cases} (ids, e.g.
- * {@code 1,7a,10}; default all), {@code dfly.faults.origin} (auto | registry | http), {@code dfly.faults.out},
+ * {@code 1,7a,10}; default all), {@code dfly.faults.origin} (auto | registry | http), {@code dfly.faults.timeout}
+ * (a download's safety timeout, default 300s: longer counts as hung), {@code dfly.faults.out},
  * {@code dfly.faults.command} and {@code dfly.faults.commit} (recorded in the report).
  */
 class FaultTableBench {
@@ -61,7 +62,8 @@ class FaultTableBench {
         Path out = Path.of(System.getProperty("dfly.faults.out",
                 root.resolve("bench/results/faults-" + LocalDate.now(ZoneOffset.UTC) + ".md").toString()));
 
-        FaultBed.Settings settings = new FaultBed.Settings(blobMiB * MIB, rate, rate, ttl, Duration.ofSeconds(900),
+        Duration safety = Duration.ofSeconds(Long.parseLong(System.getProperty("dfly.faults.timeout", "300s").replace("s", "").trim()));
+        FaultBed.Settings settings = new FaultBed.Settings(blobMiB * MIB, rate, rate, ttl, safety,
                 registry, Math.max(8, blobMiB / 2));
         Map<FaultCase, List<Outcome>> faulty = new LinkedHashMap<>();
         Map<FaultCase, List<Outcome>> clean = new LinkedHashMap<>();
@@ -75,13 +77,19 @@ class FaultTableBench {
                     continue;
                 }
                 int baselines = baselines(script, runs);
-                for (int i = 0; i < baselines; i++) {
-                    progress("case " + script.id + ": fault-free run " + (i + 1) + "/" + baselines);
-                    for (Outcome o : cases.run(script, false)) {
-                        clean.computeIfAbsent(o.row(), k -> new ArrayList<>()).add(o);
-                    }
+                if (baselines > 0) {
+                    // one fault-free run first, not counted: the first download of a JVM spends seconds in the JIT
+                    progress("case " + script.id + ": warm-up run (not counted)");
+                    cases.run(script, false);
                 }
+                // fault-free and fault runs take turns, so a drift of the machine's load touches both alike
                 for (int i = 0; i < runs; i++) {
+                    if (i < baselines) {
+                        progress("case " + script.id + ": fault-free run " + (i + 1) + "/" + baselines);
+                        for (Outcome o : cases.run(script, false)) {
+                            clean.computeIfAbsent(o.row(), k -> new ArrayList<>()).add(o);
+                        }
+                    }
                     progress("case " + script.id + ": run " + (i + 1) + "/" + runs);
                     for (Outcome o : cases.run(script, true)) {
                         faulty.computeIfAbsent(o.row(), k -> new ArrayList<>()).add(o);
@@ -93,8 +101,8 @@ class FaultTableBench {
             }
         }
         double minutes = (System.nanoTime() - t0) / 60e9;
-        String report = FaultTable.render(new FaultTable.Context(runs, blobMiB, rate, ttl, load[0], load[1],
-                registry ? "docker-registry (HTTP origin for cases 7 and 10)" : "HTTP origin (it's OriginServer)",
+        String report = FaultTable.render(new FaultTable.Context(runs, blobMiB, rate, ttl, safety, load[0], load[1],
+                registry ? "docker-registry (the HTTP origin for cases 7 and 10 and case 8's small file)" : "HTTP origin (it's OriginServer)",
                 System.getProperty("dfly.faults.command", "bench/faults"), System.getProperty("dfly.faults.commit", "?"),
                 loadAvg, minutes, Tmpfs.available()), faulty, clean);
         Files.createDirectories(out.toAbsolutePath().getParent());
