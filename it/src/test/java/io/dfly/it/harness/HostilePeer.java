@@ -52,8 +52,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@link Mode#CORRUPT}: downloads the file honestly (so the supernode has every reason to schedule it as
  *       a source), then serves every piece with bytes flipped, under the piece's real digest header;</li>
- *   <li>{@link Mode#LIAR}: claims pieces it lacks — pulls with a {@code have} set of every piece, reports success
- *       for each assignment without fetching it, forges failure reports (against the supernode's CDN source
+ *   <li>{@link Mode#LIAR}: claims pieces it lacks — pulls with a {@code have} set of every piece (then, if that
+ *       is not believed, of the pieces claimed so far), reports success for each assignment without fetching it, forges failure reports (against the supernode's CDN source
  *       and the peers it hears of) without any assignment, and answers 404 or garbage when asked for a piece;</li>
  *   <li>{@link Mode#TRICKLE}: downloads honestly, then serves pieces at 1 KB/s (a byte stream that never stalls
  *       long enough for a read timeout).</li>
@@ -172,14 +172,23 @@ public final class HostilePeer implements AutoCloseable {
 
     // ---------------------------------------------------------------- LIAR
 
+    /**
+     * First the old attack: a {@code have} set of every piece (a supernode that trusts it makes this peer a
+     * holder of everything at once). When that gets no DONE within 3 s (the supernode ignores the set, or
+     * uses it only to skip pieces the peer says it has), the set names only the pieces claimed so far, so
+     * assignments keep coming, and each is "reported" fetched.
+     */
     private void claim(Duration claimFor) throws Exception {
-        long deadline = System.nanoTime() + claimFor.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + claimFor.toNanos();
+        BitSet claimed = new BitSet();
         while (!closed && System.nanoTime() < deadline) {
-            BitSet all = new BitSet();
-            if (length >= 0) {
-                all.set(0, PieceSizeRule.pieceCount(length, pieceSize));
+            boolean wholeSet = System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3);
+            BitSet haveSet = (BitSet) claimed.clone();
+            if (wholeSet && length >= 0) {
+                haveSet.set(0, PieceSizeRule.pieceCount(length, pieceSize));
             }
-            PullResponse pr = pull(PieceSet.encode(all), 4);
+            PullResponse pr = pull(PieceSet.encode(haveSet), 4);
             if (pr.contentLength() >= 0) {
                 length = pr.contentLength();
             }
@@ -190,6 +199,7 @@ public final class HostilePeer implements AutoCloseable {
                 for (PieceAssignment a : pr.pieces()) {
                     noteSource(a.sourcePeerId());
                     falseClaims.incrementAndGet();
+                    claimed.set(a.pieceNum());
                     report(a.pieceNum(), a.sourcePeerId(), true, null); // "got it" — never fetched
                 }
             } else {
