@@ -113,7 +113,9 @@ public final class DflyNode implements AutoCloseable {
             cmd.addAll(List.of("--prebootcommandfile", prebootCommands().toString()));
         }
         cmd.addAll(List.of("--deploy", war.toString(), "--contextroot", "/"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile());
+        // appended: a restarted node keeps the log of its earlier life
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         try {
             process = pb.start();
         } catch (IOException e) {
