@@ -214,7 +214,11 @@ public final class HostilePeer implements AutoCloseable {
         }
     }
 
-    /** Failure reports naming the supernode's CDN copy and every peer heard of, for assignments never made. */
+    /**
+     * Failure reports naming the supernode's CDN copy (and any peer met in an assignment), for assignments
+     * never made. (It takes no assignments it will not report: holding sources' upload slots with phantom
+     * fetches is another attack than this case's.)
+     */
     private void forgeFailures() {
         if (closed || length < 0) {
             return;
@@ -227,15 +231,6 @@ public final class HostilePeer implements AutoCloseable {
                 forgedFailures.incrementAndGet();
                 report(random.nextInt(count), victim, false, "forged by a hostile peer");
             }
-        }
-        try {
-            // keep learning who the honest peers are: a pull's assignments name them
-            PullResponse pr = pull(PieceSet.encode(new BitSet()), 1);
-            if (pr.pieces() != null) {
-                pr.pieces().forEach(a -> noteSource(a.sourcePeerId()));
-            }
-        } catch (Exception ignored) {
-            // WAIT/DONE/refused: nothing learnt
         }
     }
 
