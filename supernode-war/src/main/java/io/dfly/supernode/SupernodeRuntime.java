@@ -123,7 +123,7 @@ public class SupernodeRuntime {
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
         backToSource = b2s;
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
-                s.registerTimeout(), metrics, System::currentTimeMillis, signals, pullHolds);
+                s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
                 new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -149,6 +149,7 @@ public class SupernodeRuntime {
         operatorAuth = new OperatorAuthenticator(secrets.operator());
         pieceAccess = new PieceAccess(secrets.hostTokens(), secrets.pieceGrants());
         startGc(s);
+        startSweeps(s);
         LOG.info(() -> "dfly supernode " + self.sourceId() + " up: cluster '" + s.clusterName()
                 + "' (members need the cluster secret) on " + s.clusterInterface() + ":" + s.clusterPort() + ", " + hazelcast.getCluster().getMembers().size() + " member(s), data dir " + s.dataDir());
     }
@@ -176,6 +177,21 @@ public class SupernodeRuntime {
                 runner.runOnce();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "GC pass failed", SafeText.scrubbed(e));
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Housekeeping ({@link TaskService#sweep}): FAILED tasks expire after {@code dfly.supernode.failed-task-ttl}
+     * with their headers and CDN data, gone peers leave their swarms. Runs every quarter of the TTL (1-30 s).
+     */
+    private void startSweeps(SupernodeSettings s) {
+        long every = Math.max(1000, Math.min(30_000, s.failedTaskTtl().toMillis() / 4));
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                tasks.sweep(cdn);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "task sweep failed", SafeText.scrubbed(e));
             }
         }, every, every, TimeUnit.MILLISECONDS);
     }

@@ -370,9 +370,10 @@ public final class BackToSource {
         if (stopping) {
             return;
         }
+        long now = clock.getAsLong();
         store.update(taskId, r -> {
             if (r != null) {
-                r.fail(code, reason, httpStatus);
+                r.fail(code, reason, httpStatus, now);
             }
             return Result.of(r, null);
         });

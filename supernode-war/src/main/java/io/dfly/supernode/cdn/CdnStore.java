@@ -134,6 +134,23 @@ public final class CdnStore {
                 t.digests.get(piece)));
     }
 
+    /** Whether a fetch from the origin is writing the task here now. */
+    public boolean isWriting(String taskId) {
+        LocalTask t = tasks.get(taskId);
+        return t != null && t.writers > 0;
+    }
+
+    /** Tasks stored here that no fetch is writing now. */
+    public List<String> idleTaskIds() {
+        List<String> out = new ArrayList<>();
+        tasks.forEach((id, t) -> {
+            if (t.writers <= 0) {
+                out.add(id);
+            }
+        });
+        return out;
+    }
+
     public boolean holds(String taskId) {
         return tasks.containsKey(taskId);
     }
