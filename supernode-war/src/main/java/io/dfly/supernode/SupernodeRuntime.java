@@ -110,6 +110,8 @@ public class SupernodeRuntime {
         pullHolds = new ScheduledThreadPoolExecutor(PULL_HOLD_THREADS, daemon("dfly-supernode-pull-hold"));
         pullHolds.setRemoveOnCancelPolicy(true);
         cdn = new CdnStore(s.dataDir(), System::currentTimeMillis);
+        // complete copies from before a restart are served again; incomplete leftovers are deleted
+        List<CdnStore.TaskMeta> kept = cdn.recover();
         hazelcast = ClusterMember.start(s, secrets.cluster(), SupernodeRuntime.class.getClassLoader());
         String memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
         SeedIdentity self = SeedIdentity.of(memberId, s.advertiseIp(), s.port());
@@ -124,6 +126,7 @@ public class SupernodeRuntime {
         backToSource = b2s;
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
                 s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);
+        restore(kept);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
                 new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -152,6 +155,32 @@ public class SupernodeRuntime {
         startSweeps(s);
         LOG.info(() -> "dfly supernode " + self.sourceId() + " up: cluster '" + s.clusterName()
                 + "' (members need the cluster secret) on " + s.clusterInterface() + ":" + s.clusterPort() + ", " + hazelcast.getCluster().getMembers().size() + " member(s), data dir " + s.dataDir());
+    }
+
+    /** Puts the copies this member kept on disk back into the grid (see {@link TaskService#restoreLocalCopy}). */
+    private void restore(List<CdnStore.TaskMeta> kept) {
+        int used = 0;
+        for (CdnStore.TaskMeta m : kept) {
+            boolean ok;
+            try {
+                ok = tasks.restoreLocalCopy(m);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "task " + m.taskId() + ": cannot restore its kept copy", SafeText.scrubbed(e));
+                ok = false;
+            }
+            if (ok) {
+                used++;
+            } else {
+                cdn.delete(m.taskId());
+            }
+        }
+        // a kept piece that no longer matches its digest when first served: this member stops seeding the task
+        cdn.onCorrupt(taskId -> tasks.dropLocalCopy(taskId));
+        if (!kept.isEmpty()) {
+            int n = used;
+            LOG.info(() -> "CDN: " + n + " of " + kept.size() + " task(s) kept from before the restart are served again"
+                    + " without the origin");
+        }
     }
 
     private void startGc(SupernodeSettings s) {

@@ -806,6 +806,39 @@ public final class TaskService {
         });
     }
 
+    /**
+     * A complete copy this member kept on disk from before a restart ({@code meta.json}): the task goes back
+     * into the grid as SUCCESS with this member as its seed when the grid does not have it, or this member
+     * becomes one more seed of it when the grid has it with the same length and digests. Returns whether
+     * the copy is used (if not, the caller deletes it). The URL kept is the display form only: the first
+     * registrant gives the task its own ({@link TaskRecord#adoptUrlIfNone}).
+     */
+    public boolean restoreLocalCopy(io.dfly.supernode.cdn.CdnStore.TaskMeta meta) {
+        String taskId = meta.taskId();
+        if (meta.fileDigest() != null && meta.expectedDigest() != null && !meta.fileDigest().equals(meta.expectedDigest())) {
+            return false;
+        }
+        String member = self.memberId();
+        String sourceId = self.sourceId();
+        String baseUrl = self.baseUrl();
+        long now = clock.getAsLong();
+        String displayUrl = meta.displayUrl() == null ? "" : meta.displayUrl();
+        byte[] sealed = seal.sealUrl(displayUrl, taskId);
+        String expected = meta.expectedDigest();
+        String fileDigest = meta.fileDigest();
+        long length = meta.contentLength();
+        int pieceSize = meta.pieceSize();
+        List<String> digests = List.copyOf(meta.pieceDigests());
+        return Boolean.TRUE.equals(store.update(taskId, r -> {
+            if (r == null) {
+                TaskRecord restored = TaskRecord.restored(taskId, sealed, displayUrl, expected, fileDigest, length, pieceSize,
+                        digests, member, sourceId, baseUrl, now);
+                return restored.status() == TaskStatus.SUCCESS ? Result.of(restored, Boolean.TRUE) : Result.of(null, Boolean.FALSE);
+            }
+            return Result.of(r, r.addRestoredSeed(length, pieceSize, digests, member, sourceId, baseUrl, now));
+        }));
+    }
+
     /** This member dropped its copy (GC); the task is forgotten when no member has a copy. */
     public void dropLocalCopy(String taskId) {
         String me = self.memberId();

@@ -153,6 +153,7 @@ class TaskFaultsTest {
         metrics = new SupernodeMetrics();
         b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED),
                 self, metrics, executor, clock::get, 0, signals, TestSecrets.SECRET);
+        b2s.retryBackoff(java.util.Collections.nCopies(BackToSource.MAX_RETRIES, Duration.ofMillis(1)));
         service = service(TaskService.MAX_WAITING_REGISTRATIONS);
     }
 

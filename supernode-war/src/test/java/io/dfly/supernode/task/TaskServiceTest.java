@@ -132,6 +132,7 @@ class TaskServiceTest {
         headers = new LocalOriginHeaders();
         b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED),
                 self, new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals, TestSecrets.SECRET);
+        b2s.retryBackoff(java.util.Collections.nCopies(BackToSource.MAX_RETRIES, Duration.ofMillis(1)));
         service = new TaskService(store, headers, b2s, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2,
                 List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30),
                 TaskService.DEFAULT_FAILED_TASK_TTL, new SupernodeMetrics(),
