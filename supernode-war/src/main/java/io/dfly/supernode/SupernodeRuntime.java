@@ -45,7 +45,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,6 +61,11 @@ public class SupernodeRuntime {
     private static final Logger LOG = Logger.getLogger("io.dfly.supernode");
     /** Threads re-running held pulls when they wake (the pulls of one task queue on its owner anyway). */
     private static final int PULL_HOLD_THREADS = 4;
+    /**
+     * Origin fetches running at once on one member (each holds up to three piece buffers); more wait their
+     * turn, and their registrations wait as for a slow origin (at most 256, then 503).
+     */
+    static final int MAX_RUNNING_FETCHES = 64;
 
     @Inject
     SupernodeSettings injectedSettings;
@@ -76,6 +83,8 @@ public class SupernodeRuntime {
     private volatile PreheatService preheats;
     private final SupernodeMetrics metrics = new SupernodeMetrics();
     private ExecutorService workers;
+    private ThreadPoolExecutor fetches;
+    private ExecutorService publishers;
     private BackToSource backToSource;
     private ScheduledExecutorService timers;
     /** Wakes requests held on this member (pulls, registrations) when a task changes here. */
@@ -119,7 +128,11 @@ public class SupernodeRuntime {
         HazelcastOriginHeaders headers = new HazelcastOriginHeaders(hazelcast.getMap(ClusterMember.ORIGIN_HEADERS),
                 secrets.gridBox());
         OriginClient origin = new OriginClient(Duration.ofSeconds(10), s.allowedOrigins());
-        BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, workers,
+        fetches = new ThreadPoolExecutor(MAX_RUNNING_FETCHES, MAX_RUNNING_FETCHES, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("dfly-supernode-fetch"));
+        fetches.allowCoreThreadTimeOut(true);
+        publishers = Executors.newCachedThreadPool(daemon("dfly-supernode-publish"));
+        BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, fetches, publishers,
                 System::currentTimeMillis, s.originRateLimit(), signals, secrets.cluster());
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
@@ -263,6 +276,12 @@ public class SupernodeRuntime {
         }
         if (workers != null) {
             workers.shutdownNow();
+        }
+        if (fetches != null) {
+            fetches.shutdownNow();
+        }
+        if (publishers != null) {
+            publishers.shutdownNow();
         }
     }
 

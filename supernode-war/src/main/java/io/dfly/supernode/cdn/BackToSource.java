@@ -72,7 +72,10 @@ public final class BackToSource {
     private final OriginClient origin;
     private final SeedIdentity self;
     private final SupernodeMetrics metrics;
+    /** Runs each fetch (bounded in the WAR: fetches beyond its threads wait their turn). */
     private final ExecutorService executor;
+    /** Runs each running fetch's publisher (one per running fetch, so never more than the fetches). */
+    private final ExecutorService publishers;
     private final LongSupplier clock;
     private final long rateLimitBytesPerSecond;
     private final TaskSignals signals;
@@ -88,13 +91,25 @@ public final class BackToSource {
     public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
                         SupernodeMetrics metrics, ExecutorService executor, LongSupplier clock,
                         long rateLimitBytesPerSecond, TaskSignals signals, ClusterSecret secret) {
+        this(store, headers, cdn, origin, self, metrics, executor, executor, clock, rateLimitBytesPerSecond, signals, secret);
+    }
+
+    /**
+     * @param fetches    runs each fetch; a bounded pool bounds the fetches running at once (the others queue,
+     *                   and their registrations wait as for a slow origin)
+     * @param publishers runs each running fetch's publisher; must not queue behind {@code fetches}
+     */
+    public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
+                        SupernodeMetrics metrics, ExecutorService fetches, ExecutorService publishers, LongSupplier clock,
+                        long rateLimitBytesPerSecond, TaskSignals signals, ClusterSecret secret) {
+        this.executor = fetches;
+        this.publishers = publishers;
         this.store = store;
         this.headers = headers;
         this.cdn = cdn;
         this.origin = origin;
         this.self = self;
         this.metrics = metrics;
-        this.executor = executor;
         this.clock = clock;
         this.rateLimitBytesPerSecond = rateLimitBytesPerSecond;
         this.signals = signals;
@@ -115,17 +130,22 @@ public final class BackToSource {
      */
     public CompletableFuture<Void> start(String taskId) {
         CompletableFuture<Void> answered = new CompletableFuture<>();
-        executor.execute(() -> {
-            try {
-                run(taskId, answered);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "back-to-source of task " + taskId + " failed unexpectedly", SafeText.scrubbed(e));
-                fail(taskId, "internal", "back-to-source failed: " + e.getClass().getSimpleName(), 502);
-            } finally {
-                answered.complete(null);
-                signals.signal(taskId); // however the fetch ended: held pulls and registrations see it
-            }
-        });
+        try {
+            executor.execute(() -> {
+                try {
+                    run(taskId, answered);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "back-to-source of task " + taskId + " failed unexpectedly", SafeText.scrubbed(e));
+                    fail(taskId, "internal", "back-to-source failed: " + e.getClass().getSimpleName(), 502);
+                } finally {
+                    answered.complete(null);
+                    signals.signal(taskId); // however the fetch ended: held pulls and registrations see it
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the member is stopping: a survivor takes the fetch over
+            answered.complete(null);
+        }
         return answered;
     }
 
@@ -356,8 +376,10 @@ public final class BackToSource {
         // room for every buffer plus the end marker: handing over never blocks
         BlockingQueue<Chunk> ready = new ArrayBlockingQueue<>(PIPELINE_BUFFERS + 1);
         CompletableFuture<Boolean> published = new CompletableFuture<>();
-        executor.execute(() -> publish(taskId, ch, free, ready, published));
+        publishers.execute(() -> publish(taskId, ch, free, ready, published));
         int allocated = 0;
+        // a file smaller than a piece needs no piece-sized buffer (many small files at once stay small)
+        int readSize = length >= 0 ? (int) Math.min(pieceSize, length) : pieceSize;
         long started = System.nanoTime();
         long fetched = 0;
         boolean complete = false;
@@ -373,7 +395,7 @@ public final class BackToSource {
                         }
                         byte[] buf = free.poll();
                         if (buf == null && allocated < PIPELINE_BUFFERS) {
-                            buf = new byte[pieceSize];
+                            buf = new byte[readSize];
                             allocated++;
                         }
                         while (buf == null && !published.isDone()) {
@@ -384,7 +406,7 @@ public final class BackToSource {
                         }
                         int n;
                         try {
-                            n = in.readNBytes(buf, 0, pieceSize);
+                            n = in.readNBytes(buf, 0, readSize);
                         } catch (IOException e) {
                             free.add(buf);
                             throw e;
