@@ -228,13 +228,19 @@ public final class P2PEngine implements Downloader, AutoCloseable {
     }
 
     private void heartbeat() {
-        heartbeatTasks().forEach((sn, tasks) -> {
-            try {
-                supernodes.heartbeat(sn, config.peerId(), tasks);
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "heartbeat to " + sn + " failed", e);
-            }
-        });
+        try {
+            heartbeatTasks().forEach((sn, tasks) -> {
+                try {
+                    supernodes.heartbeat(sn, config.peerId(), tasks);
+                } catch (java.io.IOException | RuntimeException e) {
+                    LOG.log(Level.FINE, "heartbeat to " + sn + " failed", e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "heartbeat failed (the next one tries again)", e); // never ends the schedule
+        }
     }
 
     /** The one clear line of a store write that failed: the disk is full, or the data dir is not writable. */

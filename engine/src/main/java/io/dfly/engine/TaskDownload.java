@@ -590,7 +590,7 @@ final class TaskDownload {
                 total = opened.totalLength() >= 0 ? opened.totalLength() : read.total;
             } else {
                 if (read.done > 0) {
-                    LOG.info("origin " + SafeUrls.display(request.url()) + " ignored Range: reading it again from byte 0,"
+                    LOG.fine("origin " + SafeUrls.display(request.url()) + " ignored Range: reading it again from byte 0,"
                             + " checking the " + read.done + " bytes already here");
                 }
                 read.done = 0;

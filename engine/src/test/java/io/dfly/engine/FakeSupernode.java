@@ -60,9 +60,9 @@ final class FakeSupernode implements AutoCloseable {
     private final Map<String, String> peerUrls = new HashMap<>();
     private final Map<Integer, List<String>> sources = new HashMap<>();
     private final Map<String, Integer> failures = new HashMap<>();
-    /** Pieces each peer reported (for an assignment): what it holds as far as scheduling goes. */
+    /** Pieces each peer reported (for an assignment) per task ("peer/task"): what it holds as far as scheduling goes. */
     private final Map<String, BitSet> held = new HashMap<>();
-    /** Assignments given and not reported yet: peer -> piece -> source. */
+    /** Assignments given and not reported yet: "peer/task" -> piece -> source. */
     private final Map<String, Map<Integer, String>> assigned = new HashMap<>();
     /** Reports that matched no open assignment (ignored). */
     final AtomicInteger ignoredReports = new AtomicInteger();
@@ -72,6 +72,8 @@ final class FakeSupernode implements AutoCloseable {
     final AtomicInteger piecesServed = new AtomicInteger();
     /** After this many successful reports, pulls answer FAILED (the supernode's whole-file check failed). */
     volatile int failAfterReports = Integer.MAX_VALUE;
+    /** Pulls after this many answer FAILED. */
+    volatile int failAfterPulls = Integer.MAX_VALUE;
     private int successes;
     /** When set, pulls announce this file digest instead of the real one. */
     volatile String announcedDigest;
@@ -168,13 +170,14 @@ final class FakeSupernode implements AutoCloseable {
                 }
                 synchronized (this) {
                     reports.add(r);
-                    Map<Integer, String> open = assigned.getOrDefault(r.peerId(), Map.of());
+                    String taskId = path.split("/")[4];
+                    Map<Integer, String> open = assigned.getOrDefault(r.peerId() + "/" + taskId, Map.of());
                     if (!r.sourcePeerId().equals(open.get(r.pieceNum()))) {
                         ignoredReports.incrementAndGet(); // not an assignment of ours: a claim, not a fact
                     } else {
                         open.remove(r.pieceNum());
                         if (r.success()) {
-                            held.computeIfAbsent(r.peerId(), k -> new BitSet()).set(r.pieceNum());
+                            held.computeIfAbsent(r.peerId() + "/" + taskId, k -> new BitSet()).set(r.pieceNum());
                             sources.computeIfAbsent(r.pieceNum(), k -> new ArrayList<>()).add(r.peerId());
                             successes++;
                         } else if (!r.sourcePeerId().startsWith("supernode:")) {
@@ -245,14 +248,14 @@ final class FakeSupernode implements AutoCloseable {
     private synchronized PullResponse pull(String taskId, PullRequest r) {
         int count = pieceCount();
         String fileDigest = announcedDigest != null ? announcedDigest : Digests.sha256(content);
-        if (failTask || successes >= failAfterReports) {
+        if (failTask || successes >= failAfterReports || pulls.get() > failAfterPulls) {
             return new PullResponse(PullAction.FAILED, List.of(), content.length, count, pieceSize, null, "origin broke", 0);
         }
-        BitSet have = held.getOrDefault(r.peerId(), new BitSet()); // what it reported, not what it claims
+        BitSet have = held.getOrDefault(r.peerId() + "/" + taskId, new BitSet()); // what it reported, not what it claims
         if (have.cardinality() >= count) {
             return new PullResponse(PullAction.DONE, List.of(), content.length, count, pieceSize, fileDigest, null, 0);
         }
-        Map<Integer, String> open = assigned.computeIfAbsent(r.peerId(), k -> new HashMap<>());
+        Map<Integer, String> open = assigned.computeIfAbsent(r.peerId() + "/" + taskId, k -> new HashMap<>());
         List<PieceAssignment> out = new ArrayList<>();
         List<Integer> missing = new ArrayList<>();
         for (int n = have.nextClearBit(0); n < count; n = have.nextClearBit(n + 1)) {
@@ -292,7 +295,6 @@ final class FakeSupernode implements AutoCloseable {
     synchronized void addHolder(String peerId, String baseUrl, int... pieces) {
         peerUrls.put(peerId, baseUrl);
         for (int n : pieces) {
-            held.computeIfAbsent(peerId, k -> new BitSet()).set(n);
             sources.computeIfAbsent(n, k -> new ArrayList<>()).add(peerId);
         }
     }
