@@ -76,10 +76,13 @@ public final class PieceFetcher implements AutoCloseable {
      * back by the time spent waiting for this host's own limit) has passed; {@link #abandon} ends it when its
      * download stopped waiting for it (whoever claims the piece next is its only writer: {@link StoredTask#claim}).
      */
+    private static final long NOT_PAUSED = Long.MIN_VALUE;
+
     final class Fetch implements PieceHttp.Abortable {
         private final int length;
         private final long started = System.nanoTime();
         private volatile long deadline;
+        private volatile long pausedSince = NOT_PAUSED;
         private Socket socket;
         private boolean over;
         private boolean expired;
@@ -97,20 +100,30 @@ public final class PieceFetcher implements AutoCloseable {
             return deadline;
         }
 
+        /** Whether the fetch is {@code graceNanos} past its deadline (never while it waits for this host's limit). */
+        boolean overdue(long graceNanos) {
+            return pausedSince == NOT_PAUSED && System.nanoTime() - (deadline + graceNanos) >= 0;
+        }
+
         private synchronized void arm() {
+            arm(deadline - System.nanoTime());
+        }
+
+        private synchronized void arm(long waitNanos) {
             if (over) {
                 return;
             }
-            long wait = deadline - System.nanoTime();
             try {
-                timer = watchdog.schedule(this::check, Math.max(0, wait), TimeUnit.NANOSECONDS);
+                timer = watchdog.schedule(this::check, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 expire(); // the fetcher is closed: nothing may run any longer
             }
         }
 
         private void check() {
-            if (System.nanoTime() - deadline < 0) {
+            if (pausedSince != NOT_PAUSED) {
+                arm(TimeUnit.MILLISECONDS.toNanos(50)); // waiting for this host's own limit: not the source's time
+            } else if (System.nanoTime() - deadline < 0) {
                 arm(); // pushed back while the timer slept
             } else {
                 expire();
@@ -128,10 +141,17 @@ public final class PieceFetcher implements AutoCloseable {
             }
         }
 
-        /** Time spent waiting for this host's own limit: not the source's fault. */
-        void extend(long nanos) {
-            if (nanos > 0) {
-                deadline += nanos;
+        /** The fetch waits for this host's own limit from now: that time is not the source's. */
+        void pause() {
+            pausedSince = System.nanoTime();
+        }
+
+        /** The wait for this host's limit ended: the deadline moves back by its length. */
+        void resume() {
+            long since = pausedSince;
+            if (since != NOT_PAUSED) {
+                deadline += System.nanoTime() - since;
+                pausedSince = NOT_PAUSED;
             }
         }
 
@@ -231,9 +251,12 @@ public final class PieceFetcher implements AutoCloseable {
             MessageDigest md = Digests.newSha256();
             while (pos < length) {
                 int want = Math.min(chunk.length, length - pos);
-                long waitStart = System.nanoTime();
-                downloadBucket.acquire(want);
-                fetch.extend(System.nanoTime() - waitStart);
+                fetch.pause();
+                try {
+                    downloadBucket.acquire(want);
+                } finally {
+                    fetch.resume();
+                }
                 int n;
                 try {
                     n = in.read(chunk, 0, want);

@@ -419,9 +419,8 @@ final class TaskDownload {
 
     /** Fetches well past their deadline whose thread has not ended yet: abandoned and reported failed. */
     private void reapOverdue() {
-        long now = System.nanoTime();
         for (Inflight f : inflight.values()) {
-            if (now - (f.fetch.deadline() + ABANDON_GRACE_NANOS) >= 0 && inflight.remove(f.assignment.pieceNum(), f)) {
+            if (f.fetch.overdue(ABANDON_GRACE_NANOS) && inflight.remove(f.assignment.pieceNum(), f)) {
                 f.fetch.abandon();
                 engine.metrics.piecesFailed.increment();
                 sourceFailures.merge(f.assignment.sourcePeerId(), 1, Integer::sum);
