@@ -238,7 +238,7 @@ public final class PieceFetcher implements AutoCloseable {
                 throw failed(a, fetch, pos, "failed: " + describe(e));
             }
             if (r.status != 200) {
-                String why = r.status == 403 ? errorMessage(r.body()) : null;
+                String why = r.status == 403 ? io.dfly.core.security.SafeText.scrub(errorMessage(r.body())) : null;
                 throw new PieceFetchException("source " + a.sourcePeerId() + " answered HTTP " + r.status
                         + (why == null ? "" : " (" + why + ")"));
             }

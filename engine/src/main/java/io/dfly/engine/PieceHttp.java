@@ -111,7 +111,12 @@ final class PieceHttp implements AutoCloseable {
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         StringBuilder req = new StringBuilder(256).append("GET ").append(target).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(host).append(uri.getPort() > 0 ? ":" + uri.getPort() : "").append("\r\n");
-        headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            if (!printable(h.getKey()) || !printable(h.getValue())) {
+                throw new IOException("refusing a header with control characters"); // no header or request smuggling
+            }
+            req.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+        }
         req.append("Connection: keep-alive\r\n\r\n");
         byte[] request = req.toString().getBytes(StandardCharsets.ISO_8859_1);
 
@@ -219,6 +224,16 @@ final class PieceHttp implements AutoCloseable {
             keepAlive = false;
         }
         return new Response(key, s, in, out, status, headers, body, keepAlive);
+    }
+
+    private static boolean printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || c > 0xff) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A line of the answer's head (without its CR LF), ISO-8859-1. */

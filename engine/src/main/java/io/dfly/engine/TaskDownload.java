@@ -561,7 +561,8 @@ final class TaskDownload {
                     throw new DownloadException(DownloadException.Kind.ORIGIN_ERROR, e.getMessage() + " (gave up after "
                             + backoff.length + " retries)", e);
                 }
-                LOG.info("origin " + SafeUrls.display(request.url()) + ": " + e.getMessage() + "; retry " + (attempt + 1)
+                LOG.info("origin " + SafeUrls.display(request.url()) + ": " + io.dfly.core.security.SafeText.scrub(e.getMessage())
+                        + "; retry " + (attempt + 1)
                         + " of " + backoff.length + " in " + backoff[attempt] + " ms"
                         + (read.done > 0 ? " from byte " + read.done : ""));
                 sleep(backoff[attempt]);
