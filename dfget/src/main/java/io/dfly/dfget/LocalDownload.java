@@ -37,7 +37,8 @@ final class LocalDownload {
         }
         config = EngineConfig.builder(a.dataDir()).supernodes(a.supernodes()).uploadPort(0)
                 .advertiseIp(AdvertiseAddress.resolve(a.advertiseIp())).rateLimit(a.rateLimit())
-                .supernodesSetting("--supernodes").clusterSecret(secret).origins(OriginPolicy.allowAll()).build();
+                .supernodesSetting("--supernodes").dataDirSetting("--data-dir").clusterSecret(secret)
+                .origins(OriginPolicy.allowAll()).build(); // piece deadlines: the engine's default floor rate
         long deadline = System.nanoTime() + a.timeout().toNanos();
         try (P2PEngine engine = new P2PEngine(config)) {
             DownloadHandle handle;

@@ -217,4 +217,54 @@ class DfgetRunTest {
             origin.stop(0);
         }
     }
+
+    @Test
+    void aFullDataDirIsOneClearErrorAndLeavesNoFile() throws Exception {
+        Path small = tmp.resolve("small-cache");
+        Files.createDirectories(small);
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                && run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString()), "needs root to mount a tmpfs");
+        byte[] big = new byte[3 << 20];
+        new Random(3).nextBytes(big);
+        HttpServer origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        origin.createContext("/big.bin", ex -> {
+            ex.sendResponseHeaders(200, big.length);
+            ex.getResponseBody().write(big);
+            ex.close();
+        });
+        origin.start();
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        try {
+            Path file = tmp.resolve("big.bin");
+            Run r = dfget("-u", "http://127.0.0.1:" + origin.getAddress().getPort() + "/big.bin", "-o", file.toString(),
+                    "--standalone", "--supernodes", "127.0.0.1:" + dead, "--data-dir", small.toString(),
+                    "--advertise-ip", "127.0.0.1", "--cluster-secret-file", secretFile.toString());
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().contains("dfget: error: no space left in " + small + " (--data-dir)\n"), r.err());
+            assertFalse(Files.exists(file));
+            assertFalse(Files.exists(tmp.resolve("big.bin.dfly-tmp")));
+            try (var left = Files.list(small.resolve("tasks"))) {
+                assertEquals(0, left.count(), "nothing partial left in the data dir");
+            }
+        } finally {
+            origin.stop(0);
+            assertTrue(run("umount", small.toString()), "umount " + small);
+        }
+    }
+
+    private static boolean run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            return p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 }

@@ -32,12 +32,23 @@ import java.util.UUID;
  *                           key that checks the piece grants of peers fetching from us
  * @param origins            which origins a back-to-source download may reach (first URL and every redirect)
  * @param uploadBindAddress  address the in-process upload server listens on; null = all interfaces
+ * @param pieceMinRate       floor rate of a piece fetch, bytes/s: each fetch must end within
+ *                           {@value PieceFetcher#DEADLINE_FLOOR_SECONDS} s + length / this, else it is a failure
+ *                           of its source ({@value #PIECE_MIN_RATE_SETTING})
+ * @param dataDirSetting     name of the setting that sets {@code dataDir} (named when the disk is full)
  */
 public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerId, String advertisedUrl,
                            int uploadPort, String advertiseIp, long rateLimit, long uploadRateLimit,
                            int pieceParallelism, Duration heartbeatInterval, String supernodesSetting,
                            List<String> volatileParams, ClusterSecret clusterSecret, OriginPolicy origins,
-                           String uploadBindAddress) {
+                           String uploadBindAddress, long pieceMinRate, String dataDirSetting) {
+    /** The dfdaemon setting of {@link #pieceMinRate()}, named in the reason of a missed deadline. */
+    public static final String PIECE_MIN_RATE_SETTING = "dfly.dfdaemon.piece-min-rate";
+    /** Default {@link #pieceMinRate()}: 1 MiB/s. */
+    public static final long DEFAULT_PIECE_MIN_RATE = 1L << 20;
+    /** Default {@link #dataDirSetting()}. */
+    public static final String DATA_DIR_SETTING = "dfly.dfdaemon.data-dir";
+
     static final String NO_SECRET = "the dfly engine needs the cluster secret (EngineConfig.Builder.clusterSecret):"
             + " every host of a dfly cluster carries a copy of the supernode's " + ClusterSecret.DEFAULT_FILE
             + " (" + ClusterSecret.PROPERTY + ")";
@@ -55,6 +66,10 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
         if (pieceParallelism < 1) {
             throw new IllegalArgumentException("pieceParallelism must be >= 1");
         }
+        if (pieceMinRate <= 0) {
+            throw new IllegalArgumentException("pieceMinRate must be > 0 bytes/s (" + PIECE_MIN_RATE_SETTING + ")");
+        }
+        dataDirSetting = dataDirSetting == null || dataDirSetting.isBlank() ? DATA_DIR_SETTING : dataDirSetting;
     }
 
     public static Builder builder(Path dataDir) {
@@ -78,6 +93,8 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
         private ClusterSecret clusterSecret;
         private OriginPolicy origins = OriginPolicy.allowAll();
         private String uploadBindAddress;
+        private long pieceMinRate = DEFAULT_PIECE_MIN_RATE;
+        private String dataDirSetting = DATA_DIR_SETTING;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -101,6 +118,10 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
         public Builder origins(OriginPolicy v) { origins = v; return this; }
         /** Address the in-process upload server listens on; default all interfaces. */
         public Builder uploadBindAddress(String v) { uploadBindAddress = v; return this; }
+        /** Floor rate of a piece fetch, bytes/s (default 1 MiB/s); see {@link EngineConfig#pieceMinRate()}. */
+        public Builder pieceMinRate(long v) { pieceMinRate = v; return this; }
+        /** Name of the setting that set the data dir, for the disk-full message (default dfly.dfdaemon.data-dir). */
+        public Builder dataDirSetting(String v) { dataDirSetting = v; return this; }
 
         /** @throws IllegalStateException without {@link #clusterSecret(ClusterSecret)} */
         public EngineConfig build() {
@@ -110,7 +131,7 @@ public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerI
             String id = peerId != null ? peerId : defaultPeerId();
             return new EngineConfig(dataDir, supernodes, id, advertisedUrl, uploadPort, advertiseIp, rateLimit,
                     uploadRateLimit, pieceParallelism, heartbeatInterval, supernodesSetting, volatileParams,
-                    clusterSecret, origins, uploadBindAddress);
+                    clusterSecret, origins, uploadBindAddress, pieceMinRate, dataDirSetting);
         }
 
         private String defaultPeerId() {

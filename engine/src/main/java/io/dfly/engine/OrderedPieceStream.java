@@ -18,6 +18,8 @@ final class OrderedPieceStream extends InputStream {
     private int pieceLength = -1;
     private int offset;
     private boolean closed;
+    /** The store the bytes handed out so far came from; none may ever come from another (a re-download). */
+    private StoredTask source;
 
     OrderedPieceStream(TaskDownload download) {
         this.download = download;
@@ -38,7 +40,7 @@ final class OrderedPieceStream extends InputStream {
         if (!fill()) {
             return -1;
         }
-        int n = download.stored().read(piece, offset, ByteBuffer.wrap(b, off, len));
+        int n = source.read(piece, offset, ByteBuffer.wrap(b, off, len));
         if (n < 0) {
             throw new IOException("piece " + piece + " was removed from the local cache while being read");
         }
@@ -71,8 +73,17 @@ final class OrderedPieceStream extends InputStream {
             }
             int count = download.pieceCount();
             StoredTask stored = download.stored();
+            if (source != null && (stored != source || source.isRemoved())) {
+                // the pieces already read were dropped (evicted, or no longer trusted): the rest must not be mixed in
+                String why = download.dropReason();
+                throw new IOException(why != null ? "download failed: " + why
+                        : "task " + source.taskId() + " was removed from the local cache while being read");
+            }
             if (stored != null && stored.isRemoved()) {
-                throw new IOException("task " + stored.taskId() + " was removed from the local cache while being read");
+                if (download.completion().isDone()) {
+                    throw new IOException("task " + stored.taskId() + " was removed from the local cache");
+                }
+                stored = null; // nothing read yet: wait for the download to store it again (or to fail)
             }
             if (count >= 0 && piece >= count) {
                 if (download.succeeded()) {
@@ -81,6 +92,7 @@ final class OrderedPieceStream extends InputStream {
             } else if (stored != null) {
                 int length = stored.pieceLength(piece);
                 if (length >= 0) {
+                    source = stored;
                     pieceLength = length;
                     continue;
                 }

@@ -13,7 +13,9 @@ import io.dfly.core.task.TaskIds;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +52,10 @@ public final class P2PEngine implements Downloader, AutoCloseable {
     private final PeerUploadServer uploadServer;
     private final String advertisedUrl;
     private final Map<String, TaskDownload> active = new HashMap<>();
-    private final Set<Map.Entry<HostPort, String>> registrations = new LinkedHashSet<>();
+    /** Per supernode, the ids of the tasks this peer registered in there and still downloads or serves. */
+    private final Map<HostPort, Set<String>> registrations = new LinkedHashMap<>();
+    /** Pauses between the tries of a back-to-source download that hit a fault (5xx, reset, short body). */
+    volatile long[] originBackoffMillis = {500, 1000, 2000, 4000};
     private volatile boolean closed;
 
     public P2PEngine(EngineConfig config) {
@@ -63,7 +68,7 @@ public final class P2PEngine implements Downloader, AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(5)).followRedirects(HttpClient.Redirect.NEVER).build();
         HostTokens tokens = config.clusterSecret().hostTokens();
         this.supernodes = new SupernodeClient(config.supernodes(), http, tokens, config.peerId());
-        this.fetcher = new PieceFetcher(downloadBucket, tokens, config.peerId());
+        this.fetcher = new PieceFetcher(downloadBucket, tokens, config.peerId(), config.pieceMinRate());
         this.origin = new OriginFetcher(http, config.origins());
         this.executor = Executors.newCachedThreadPool(daemon("dfly-engine"));
         this.uploadService = new PieceUploadService(store, uploadBucket, metrics, tokens, config.clusterSecret().pieceGrants());
@@ -72,6 +77,8 @@ public final class P2PEngine implements Downloader, AutoCloseable {
                 uploadServer = new PeerUploadServer(config.uploadBindAddress(), config.uploadPort(), uploadService);
             } catch (RuntimeException e) {
                 store.close();
+                fetcher.close();
+                origin.close();
                 throw e;
             }
             advertisedUrl = "http://" + config.advertiseIp() + ":" + uploadServer.port();
@@ -174,22 +181,76 @@ public final class P2PEngine implements Downloader, AutoCloseable {
 
     void registered(HostPort sn, String taskId) {
         synchronized (registrations) {
-            registrations.add(Map.entry(sn, taskId));
+            registrations.computeIfAbsent(sn, k -> new LinkedHashSet<>()).add(taskId);
         }
     }
 
-    private void heartbeat() {
-        Set<HostPort> targets = new LinkedHashSet<>();
-        synchronized (registrations) {
-            registrations.forEach(e -> targets.add(e.getKey()));
+    /**
+     * This peer no longer downloads or serves the task: later heartbeats stop naming it. Kept while the store
+     * still has it (a completed task keeps being served, so it stays listed).
+     */
+    void forget(String taskId, TaskDownload ending) {
+        if (store.find(taskId).isPresent()) {
+            return;
         }
-        for (HostPort sn : targets) {
-            try {
-                supernodes.heartbeat(sn, config.peerId());
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "heartbeat to " + sn + " failed", e);
+        synchronized (active) {
+            for (TaskDownload d : active.values()) {
+                if (d != ending && d.taskIds().contains(taskId)) {
+                    return; // a new download of it runs (and registered again)
+                }
             }
         }
+        synchronized (registrations) {
+            registrations.values().forEach(ids -> ids.remove(taskId));
+            registrations.values().removeIf(Set::isEmpty);
+        }
+    }
+
+    /** Per supernode, the task ids to name in its heartbeat: registered there and still running or stored here. */
+    Map<HostPort, List<String>> heartbeatTasks() {
+        Set<String> running = new java.util.HashSet<>();
+        synchronized (active) {
+            active.values().forEach(d -> running.addAll(d.taskIds()));
+        }
+        Map<HostPort, List<String>> out = new LinkedHashMap<>();
+        synchronized (registrations) {
+            for (var it = registrations.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                e.getValue().removeIf(id -> !running.contains(id) && store.find(id).isEmpty());
+                if (e.getValue().isEmpty()) {
+                    it.remove();
+                } else {
+                    out.put(e.getKey(), new ArrayList<>(e.getValue()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void heartbeat() {
+        try {
+            heartbeatTasks().forEach((sn, tasks) -> {
+                try {
+                    supernodes.heartbeat(sn, config.peerId(), tasks);
+                } catch (java.io.IOException | RuntimeException e) {
+                    LOG.log(Level.FINE, "heartbeat to " + sn + " failed", e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "heartbeat failed (the next one tries again)", e); // never ends the schedule
+        }
+    }
+
+    /** The one clear line of a store write that failed: the disk is full, or the data dir is not writable. */
+    DownloadException storeFailure(java.io.IOException e) {
+        if (DiskSpace.isFull(e)) {
+            return new DownloadException(DownloadException.Kind.INTERNAL, "no space left in " + config.dataDir() + " ("
+                    + config.dataDirSetting() + ")", e);
+        }
+        return new DownloadException(DownloadException.Kind.INTERNAL, "cannot write to " + config.dataDir() + " ("
+                + config.dataDirSetting() + "): " + io.dfly.core.security.SafeText.scrub(String.valueOf(e.getMessage())), e);
     }
 
     /**
@@ -225,6 +286,7 @@ public final class P2PEngine implements Downloader, AutoCloseable {
             for (io.dfly.spi.CachedTask t : policy.selectEvictions(cached, disk, now)) {
                 if (!t.active() && !evicted.contains(t.taskId())) {
                     store.delete(t.taskId());
+                    leaveEverywhere(t.taskId());
                     evicted.add(t.taskId());
                     LOG.info("GC policy " + policy.name() + " evicted task " + t.taskId());
                 }
@@ -232,6 +294,20 @@ public final class P2PEngine implements Downloader, AutoCloseable {
             cached.removeIf(t -> evicted.contains(t.taskId()));
         }
         return evicted;
+    }
+
+    /** The task is gone from here: tell each supernode it was registered at, and stop naming it. */
+    private void leaveEverywhere(String taskId) {
+        List<HostPort> at = new ArrayList<>();
+        synchronized (registrations) {
+            registrations.forEach((sn, ids) -> {
+                if (ids.contains(taskId)) {
+                    at.add(sn);
+                }
+            });
+        }
+        forget(taskId, null);
+        at.forEach(sn -> supernodes.leave(sn, taskId, config.peerId()));
     }
 
     /** Stops serving and downloading: leaves every swarm, cancels running downloads, closes files. */
@@ -250,9 +326,9 @@ public final class P2PEngine implements Downloader, AutoCloseable {
         if (uploadServer != null) {
             uploadServer.close();
         }
-        List<Map.Entry<HostPort, String>> regs;
+        List<Map.Entry<HostPort, String>> regs = new ArrayList<>();
         synchronized (registrations) {
-            regs = List.copyOf(registrations);
+            registrations.forEach((sn, ids) -> ids.forEach(id -> regs.add(Map.entry(sn, id))));
         }
         for (Map.Entry<HostPort, String> r : regs) {
             supernodes.leave(r.getKey(), r.getValue(), config.peerId());
@@ -265,6 +341,8 @@ public final class P2PEngine implements Downloader, AutoCloseable {
             }
         }
         executor.shutdownNow();
+        fetcher.close();
+        origin.close();
         store.close();
     }
 }

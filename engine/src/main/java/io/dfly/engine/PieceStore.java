@@ -24,6 +24,13 @@ public final class PieceStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PieceStore.class.getName());
     private final Path root;
     private final Map<String, StoredTask> tasks = new HashMap<>();
+    /** Called before each write to a task's files; tests make it throw (a full disk). */
+    interface WriteGuard {
+        void beforeWrite(long bytes) throws IOException;
+    }
+
+    private volatile WriteGuard guard = bytes -> { };
+    private final WriteGuard current = bytes -> guard.beforeWrite(bytes);
 
     public PieceStore(Path dataDir) {
         this.root = dataDir.resolve("tasks");
@@ -32,7 +39,7 @@ public final class PieceStore implements AutoCloseable {
             try (Stream<Path> dirs = Files.list(root)) {
                 for (Path dir : dirs.toList()) {
                     String id = dir.getFileName().toString();
-                    StoredTask t = TaskIds.isValid(id) ? StoredTask.loadComplete(id, dir) : null;
+                    StoredTask t = TaskIds.isValid(id) ? StoredTask.loadComplete(id, dir, current) : null;
                     if (t != null) {
                         tasks.put(id, t);
                     } else {
@@ -57,9 +64,19 @@ public final class PieceStore implements AutoCloseable {
             t.contentLength(contentLength);
             return t;
         }
-        t = StoredTask.create(taskId, root.resolve(taskId), contentLength, pieceSize);
+        try {
+            t = StoredTask.create(taskId, root.resolve(taskId), contentLength, pieceSize, current);
+        } catch (IOException e) {
+            deleteTree(root.resolve(taskId)); // nothing half-made is left behind
+            throw e;
+        }
         tasks.put(taskId, t);
         return t;
+    }
+
+    /** Replaces the hook called before every write (tests: a disk that is full). */
+    void writeGuard(WriteGuard g) {
+        guard = g == null ? bytes -> { } : g;
     }
 
     public synchronized Optional<StoredTask> find(String taskId) {

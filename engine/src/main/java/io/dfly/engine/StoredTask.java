@@ -38,34 +38,50 @@ public final class StoredTask {
     private final BitSet have = new BitSet();
     private final Map<Integer, String> digests = new HashMap<>();
     private final Map<Integer, Integer> lengths = new HashMap<>();
+    /** The one writer allowed to write each piece not held yet (the latest to claim it). */
+    private final Map<Integer, PieceWriter> writers = new HashMap<>();
+    /** Held while bytes are written to a piece's place, so a claim's first write waits for an earlier writer's. */
+    private final Object[] writeLocks = new Object[64];
     private final Instant created;
+    private final PieceStore.WriteGuard guard;
     private volatile long contentLength;
     private volatile boolean complete;
     private volatile String fileDigest;
     private volatile long lastAccess = System.currentTimeMillis();
     private boolean closed;
 
-    private StoredTask(String taskId, Path dir, long contentLength, int pieceSize, Instant created) throws IOException {
+    private StoredTask(String taskId, Path dir, long contentLength, int pieceSize, Instant created,
+                       PieceStore.WriteGuard guard) throws IOException {
         this.taskId = taskId;
+        this.guard = guard;
+        for (int i = 0; i < writeLocks.length; i++) {
+            writeLocks[i] = new Object();
+        }
         this.dir = dir;
         this.contentLength = contentLength;
         this.pieceSize = pieceSize;
         this.created = created;
         this.channel = FileChannel.open(dir.resolve(DATA), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        this.pieceLog = Files.newBufferedWriter(dir.resolve(PIECES), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try {
+            this.pieceLog = Files.newBufferedWriter(dir.resolve(PIECES), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
     }
 
-    static StoredTask create(String taskId, Path dir, long contentLength, int pieceSize) throws IOException {
+    static StoredTask create(String taskId, Path dir, long contentLength, int pieceSize, PieceStore.WriteGuard guard)
+            throws IOException {
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(PIECES));
         Files.deleteIfExists(dir.resolve(META));
-        return new StoredTask(taskId, dir, contentLength, pieceSize, Instant.now());
+        return new StoredTask(taskId, dir, contentLength, pieceSize, Instant.now(), guard);
     }
 
     /** Loads a task completed before a restart; null when the directory holds no complete task. */
-    static StoredTask loadComplete(String taskId, Path dir) throws IOException {
+    static StoredTask loadComplete(String taskId, Path dir, PieceStore.WriteGuard guard) throws IOException {
         Path meta = dir.resolve(META);
         if (!Files.exists(meta)) {
             return null;
@@ -78,7 +94,8 @@ public final class StoredTask {
             return null;
         }
         StoredTask t = new StoredTask(taskId, dir, Long.parseLong(p.getProperty("length")),
-                Integer.parseInt(p.getProperty("pieceSize")), Instant.ofEpochMilli(Long.parseLong(p.getProperty("created", "0"))));
+                Integer.parseInt(p.getProperty("pieceSize")), Instant.ofEpochMilli(Long.parseLong(p.getProperty("created", "0"))),
+                guard);
         for (String line : Files.readAllLines(dir.resolve(PIECES), StandardCharsets.UTF_8)) {
             String[] f = line.trim().split(" ");
             if (f.length == 3) {
@@ -141,6 +158,26 @@ public final class StoredTask {
         return digests.get(n);
     }
 
+    /**
+     * The right to write one piece's bytes. Claiming a piece takes that right from any earlier writer (a fetch the
+     * download stopped waiting for): from then on only the new writer's bytes reach the piece's place, so a late
+     * write can never land over bytes that were verified after it.
+     */
+    static final class PieceWriter {
+        final int piece;
+
+        private PieceWriter(int piece) {
+            this.piece = piece;
+        }
+    }
+
+    /** Makes {@code w} the only writer of piece {@code n} from now on. */
+    synchronized PieceWriter claim(int n) {
+        PieceWriter w = new PieceWriter(n);
+        writers.put(n, w);
+        return w;
+    }
+
     /** Writes a piece the caller has verified against {@code digest}; from then on it is served and read. */
     public void writePiece(int n, byte[] data, int length, String digest) throws IOException {
         synchronized (this) {
@@ -151,45 +188,65 @@ public final class StoredTask {
                 return;
             }
         }
-        writeUnverified(n, 0, ByteBuffer.wrap(data, 0, length));
-        commitPiece(n, length, digest);
+        PieceWriter w = claim(n);
+        writeUnverified(w, 0, ByteBuffer.wrap(data, 0, length));
+        commitPiece(w, length, digest);
     }
 
     /**
      * Writes bytes of a piece this task does not hold yet, at {@code offsetInPiece}. Nothing reads them
      * until {@link #commitPiece} records the piece as verified, so a piece can be streamed to disk while
      * its digest is still being computed.
+     *
+     * @throws IOException also when {@code w} is no longer the piece's writer (no byte is written then)
      */
-    void writeUnverified(int n, int offsetInPiece, ByteBuffer src) throws IOException {
-        synchronized (this) {
-            if (closed) {
-                throw new IOException("task " + taskId + " was removed");
+    void writeUnverified(PieceWriter w, int offsetInPiece, ByteBuffer src) throws IOException {
+        int n = w.piece;
+        synchronized (writeLocks[n & (writeLocks.length - 1)]) {
+            synchronized (this) {
+                check(w);
             }
-            if (have.get(n)) {
-                throw new IOException("piece " + n + " of task " + taskId + " is already held");
+            guard.beforeWrite(src.remaining());
+            long pos = (long) n * pieceSize + offsetInPiece;
+            while (src.hasRemaining()) {
+                pos += channel.write(src, pos);
             }
         }
-        long pos = (long) n * pieceSize + offsetInPiece;
-        while (src.hasRemaining()) {
-            pos += channel.write(src, pos);
+    }
+
+    private void check(PieceWriter w) throws IOException {
+        if (closed) {
+            throw new IOException("task " + taskId + " was removed");
+        }
+        if (have.get(w.piece)) {
+            throw new IOException("piece " + w.piece + " of task " + taskId + " is already held");
+        }
+        if (writers.get(w.piece) != w) {
+            throw new IOException("piece " + w.piece + " of task " + taskId + " is written by a newer fetch");
         }
     }
 
     /** Records a piece whose bytes are on disk and verified against {@code digest}: it is served from now on. */
-    void commitPiece(int n, int length, String digest) throws IOException {
-        synchronized (this) {
-            if (closed) {
-                throw new IOException("task " + taskId + " was removed");
+    void commitPiece(PieceWriter w, int length, String digest) throws IOException {
+        int n = w.piece;
+        synchronized (writeLocks[n & (writeLocks.length - 1)]) {
+            synchronized (this) {
+                if (closed) {
+                    throw new IOException("task " + taskId + " was removed");
+                }
+                if (have.get(n)) {
+                    return;
+                }
+                check(w);
+                guard.beforeWrite(0);
+                pieceLog.write(n + " " + length + " " + digest + "\n");
+                pieceLog.flush();
+                lengths.put(n, length);
+                digests.put(n, digest);
+                have.set(n);
+                writers.remove(n);
+                lastAccess = System.currentTimeMillis();
             }
-            if (have.get(n)) {
-                return;
-            }
-            pieceLog.write(n + " " + length + " " + digest + "\n");
-            pieceLog.flush();
-            lengths.put(n, length);
-            digests.put(n, digest);
-            have.set(n);
-            lastAccess = System.currentTimeMillis();
         }
     }
 
@@ -260,10 +317,16 @@ public final class StoredTask {
             p.setProperty("fileDigest", digest);
         }
         Path tmp = dir.resolve(META + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            p.store(out, "dfly task " + taskId);
+        try {
+            guard.beforeWrite(0);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                p.store(out, "dfly task " + taskId);
+            }
+            Files.move(tmp, dir.resolve(META), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp); // never a half-written meta that could pass for complete
+            throw e;
         }
-        Files.move(tmp, dir.resolve(META), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         complete = true;
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.config.HostPort;
 import io.dfly.core.download.DownloadException;
 import io.dfly.core.protocol.ErrorBody;
+import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
@@ -136,11 +137,22 @@ public final class SupernodeClient {
         }
     }
 
-    /** Tells the supernode this peer is alive; the status it answered (401: not enrolled). */
-    public int heartbeat(HostPort sn, String peerId) throws IOException, InterruptedException {
-        URI u = uri(sn, "/api/v1/peers/" + enc(peerId) + "/heartbeat");
-        return http.send(HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(5)).header(HostTokens.HEADER, token("POST", u))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    /**
+     * Tells the supernode this peer is alive in {@code tasks} (the ids it registered there): one
+     * {@code POST /api/v1/peers/{peerId}/heartbeat} with {@code {"tasks":[...]}} per {@value Heartbeat#MAX_TASKS}
+     * ids. Returns the worst status answered (401: not enrolled), 204 when there was nothing to send.
+     */
+    public int heartbeat(HostPort sn, String peerId, List<String> tasks) throws IOException, InterruptedException {
+        int worst = 204;
+        for (int from = 0; from < tasks.size(); from += Heartbeat.MAX_TASKS) {
+            List<String> batch = tasks.subList(from, Math.min(tasks.size(), from + Heartbeat.MAX_TASKS));
+            int status = post(sn, "/api/v1/peers/" + enc(peerId) + "/heartbeat", new Heartbeat(List.copyOf(batch)),
+                    Duration.ofSeconds(5)).statusCode();
+            if (status / 100 != 2) {
+                worst = status;
+            }
+        }
+        return worst;
     }
 
     private HttpResponse<String> post(HostPort sn, String path, Object body, Duration timeout) throws IOException,

@@ -20,6 +20,7 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,8 @@ final class TaskDownload {
     /** A source that failed this many pieces for us is not fetched from again by this task. */
     static final int LOCAL_SOURCE_FAILURE_LIMIT = 3;
     private static final long STALL_TIMEOUT_MS = 120_000;
+    /** How long past its deadline a fetch is waited for before the download abandons it. */
+    static final long ABANDON_GRACE_NANOS = 2_000_000_000L;
 
     final String taskId;
     final DownloadRequest request;
@@ -48,7 +51,8 @@ final class TaskDownload {
     private final LongAdder fromSupernode = new LongAdder();
     private final LongAdder fromOrigin = new LongAdder();
     private final Map<String, Integer> sourceFailures = new ConcurrentHashMap<>();
-    private final Set<Integer> inflight = ConcurrentHashMap.newKeySet();
+    /** Fetches under way, by piece; each ends by its deadline (or is abandoned soon after). */
+    private final Map<Integer, Inflight> inflight = new ConcurrentHashMap<>();
     /** The whole file's sha256, computed in order while pieces land (so the end needs no second pass). */
     private final InOrderDigest fileDigest = new InOrderDigest();
     private volatile StoredTask stored;
@@ -58,6 +62,10 @@ final class TaskDownload {
     private volatile boolean succeeded;
     private volatile boolean cancelled;
     private volatile boolean fellBack;
+    /** A write to the local store failed (the disk is full, ...): the download ends with this. */
+    private volatile DownloadException storeFailure;
+    /** Why this download's pieces were dropped (told to streams that had read some of them). */
+    private volatile String dropReason;
     private volatile HostPort supernode;
     private volatile String remoteTaskId;
     private volatile long lastProgress = System.currentTimeMillis();
@@ -88,7 +96,14 @@ final class TaskDownload {
     long contentLength() { return contentLength; }
     boolean succeeded() { return succeeded; }
     Throwable failure() { return failure; }
+    String dropReason() { return dropReason; }
     boolean isFailed() { return failure != null; }
+
+    /** The ids this download is known by: the local one and the supernode's (usually the same). */
+    Set<String> taskIds() {
+        String remote = remoteTaskId;
+        return remote == null || remote.equals(taskId) ? Set.of(taskId) : Set.of(taskId, remote);
+    }
 
     /** Number of pieces once the length is known, else -1. */
     int pieceCount() {
@@ -135,14 +150,18 @@ final class TaskDownload {
         } catch (Throwable t) {
             reason = t instanceof InterruptedException || cancelled
                     ? new CancellationException("download of " + SafeUrls.display(request.url()) + " was cancelled") : t;
-            failure = reason;
             engine.metrics.downloadsFailed.increment();
             StoredTask s = stored;
             if (s != null && !s.isComplete()) {
-                engine.store.delete(s.taskId());
+                engine.store.delete(s.taskId()); // nothing partial is left, nothing of it is served
             }
+            abandonInflight();
+            failure = reason; // after the cleanup: a new start() of the task then begins afresh
             if (supernode != null && remoteTaskId != null) {
                 engine.supernodes.leave(supernode, remoteTaskId, engine.config.peerId());
+            }
+            for (String id : taskIds()) {
+                engine.forget(id, this);
             }
             if (!(reason instanceof CancellationException)) {
                 LOG.log(Level.FINE, "download of " + SafeUrls.display(request.url()) + " failed", reason);
@@ -189,10 +208,12 @@ final class TaskDownload {
         contentLength = registration.response().contentLength();
         int pieceSize = registration.response().pieceSize() > 0 ? registration.response().pieceSize()
                 : PieceSizeRule.pieceSize(contentLength);
-        stored = engine.store.create(remoteTaskId, contentLength, pieceSize);
+        stored = createStore(remoteTaskId, contentLength, pieceSize);
         int pullErrors = 0;
         while (true) {
             checkCancelled();
+            checkStore();
+            reapOverdue();
             if (System.currentTimeMillis() - lastProgress > STALL_TIMEOUT_MS) {
                 drainInflight();
                 return backToSource("no piece arrived for " + STALL_TIMEOUT_MS / 1000 + "s",
@@ -263,8 +284,10 @@ final class TaskDownload {
                     return finish();
                 }
                 case FAILED -> {
-                    drainInflight();
                     String why = pr.reason() == null ? "no reason given" : pr.reason();
+                    // the supernode no longer vouches for the task's pieces: none of them is served from here
+                    dropPieces("supernode " + supernode + " reported the task FAILED (" + why + "); its pieces were dropped");
+                    drainInflight();
                     return backToSource("supernode " + supernode + " reported the task FAILED: " + why,
                             "supernode " + supernode + " reported task " + remoteTaskId + " FAILED (" + why
                                     + ") — check the supernode's log and its access to the origin; downloading from origin");
@@ -274,28 +297,58 @@ final class TaskDownload {
         }
     }
 
-    /** Starts fetching an assigned piece; false when it is already here or in flight. */
+    /**
+     * Acts on one assignment: starts its fetch, or, for a piece already here (the supernode did not know, e.g.
+     * after a restart or a change of supernode), reports success at once without fetching. False when the
+     * piece is already in flight (nothing to do).
+     */
     private boolean assign(PieceAssignment a) {
-        if (stored.has(a.pieceNum()) || !inflight.add(a.pieceNum())) {
+        int n = a.pieceNum();
+        if (inflight.containsKey(n)) {
             return false;
+        }
+        StoredTask into = stored;
+        if (into.has(n)) {
+            report(a, true, null);
+            lastProgress = System.currentTimeMillis();
+            return true;
         }
         String source = a.sourcePeerId();
         if (!isSupernode(source) && sourceFailures.getOrDefault(source, 0) >= LOCAL_SOURCE_FAILURE_LIMIT) {
-            engine.executor.execute(() -> {
-                report(a, false, "source " + source + " avoided after " + LOCAL_SOURCE_FAILURE_LIMIT + " failures");
-                inflight.remove(a.pieceNum());
-                wake();
-            });
+            report(a, false, "source " + source + " avoided after " + LOCAL_SOURCE_FAILURE_LIMIT + " failures");
             return true;
         }
-        engine.executor.execute(() -> fetch(a));
+        Inflight f = new Inflight(a, into, engine.fetcher.start(a.length()));
+        inflight.put(n, f);
+        try {
+            engine.executor.execute(() -> fetch(f));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            inflight.remove(n, f);
+            f.fetch.abandon();
+            throw new CancellationException("the engine is shutting down");
+        }
         return true;
     }
 
-    private void fetch(PieceAssignment a) {
+    /** One piece being fetched: its assignment, the store it goes into, its deadline; reported once. */
+    private static final class Inflight {
+        final PieceAssignment assignment;
+        final StoredTask into;
+        final PieceFetcher.Fetch fetch;
+        final AtomicBoolean reported = new AtomicBoolean();
+
+        Inflight(PieceAssignment assignment, StoredTask into, PieceFetcher.Fetch fetch) {
+            this.assignment = assignment;
+            this.into = into;
+            this.fetch = fetch;
+        }
+    }
+
+    private void fetch(Inflight f) {
+        PieceAssignment a = f.assignment;
         try {
             MessageDigest whole = fileDigest.startPiece(a.pieceNum());
-            int length = engine.fetcher.fetchInto(a, stored, whole);
+            int length = engine.fetcher.fetchInto(a, f.into, whole, f.fetch);
             if (whole != null) {
                 fileDigest.offerPiece(a.pieceNum(), length, whole);
             }
@@ -308,30 +361,47 @@ final class TaskDownload {
                 engine.metrics.bytesFromPeers.add(length);
             }
             lastProgress = System.currentTimeMillis();
-            inflight.remove(a.pieceNum());
+            inflight.remove(a.pieceNum(), f);
             wake();
-            report(a, true, null);
+            report(f, true, null);
             try {
-                fileDigest.advance(stored);
+                fileDigest.advance(f.into);
             } catch (IOException e) {
                 LOG.log(Level.FINE, "hashing task " + remoteTaskId + " in order stopped", e); // finish() says why
             }
         } catch (PieceFetchException e) {
+            if (f.fetch.abandoned()) {
+                return; // already counted and reported when it was abandoned
+            }
             engine.metrics.piecesFailed.increment();
             sourceFailures.merge(a.sourcePeerId(), 1, Integer::sum);
             LOG.fine("piece " + a.pieceNum() + " of task " + remoteTaskId + " rejected: " + e.getMessage());
-            report(a, false, e.getMessage());
+            inflight.remove(a.pieceNum(), f);
+            wake();
+            report(f, false, e.getMessage()); // at once: the supernode reassigns the piece
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
-            LOG.log(Level.FINE, "cannot store piece " + a.pieceNum(), e);
-            report(a, false, "cannot store the piece locally: " + e.getMessage());
+            // this host could not store the piece: not the source's fault, and the end of this download
+            if (!f.into.isRemoved() && !cancelled && !f.fetch.abandoned()) {
+                if (storeFailure == null) {
+                    storeFailure = engine.storeFailure(e);
+                }
+                LOG.log(Level.FINE, "cannot store piece " + a.pieceNum() + " of task " + remoteTaskId, e);
+            }
         } finally {
-            inflight.remove(a.pieceNum());
+            inflight.remove(a.pieceNum(), f);
             wake();
         }
     }
 
+    private void report(Inflight f, boolean success, String reason) {
+        if (f.reported.compareAndSet(false, true)) {
+            report(f.assignment, success, reason);
+        }
+    }
+
+    /** Reports the outcome of an assignment the supernode gave this peer (never of anything else). */
     private void report(PieceAssignment a, boolean success, String reason) {
         try {
             engine.supernodes.report(supernode, remoteTaskId,
@@ -347,9 +417,38 @@ final class TaskDownload {
         return peerId != null && peerId.startsWith("supernode:");
     }
 
+    /** Fetches well past their deadline whose thread has not ended yet: abandoned and reported failed. */
+    private void reapOverdue() {
+        for (Inflight f : inflight.values()) {
+            if (f.fetch.overdue(ABANDON_GRACE_NANOS) && inflight.remove(f.assignment.pieceNum(), f)) {
+                f.fetch.abandon();
+                engine.metrics.piecesFailed.increment();
+                sourceFailures.merge(f.assignment.sourcePeerId(), 1, Integer::sum);
+                report(f, false, "source " + f.assignment.sourcePeerId() + " missed its deadline");
+            }
+        }
+    }
+
+    /**
+     * Waits for the fetches in flight to end, each at most until shortly after its deadline; any still running
+     * then is abandoned (it writes nothing more). So a download never waits on a dead fetch.
+     */
     private void drainInflight() throws InterruptedException {
         while (!inflight.isEmpty()) {
+            reapOverdue();
+            if (inflight.isEmpty()) {
+                return;
+            }
             awaitChange(100);
+        }
+    }
+
+    /** Abandons every fetch still in flight (the download ended). */
+    private void abandonInflight() {
+        for (Inflight f : inflight.values()) {
+            if (inflight.remove(f.assignment.pieceNum(), f)) {
+                f.fetch.abandon();
+            }
         }
     }
 
@@ -359,8 +458,40 @@ final class TaskDownload {
         }
     }
 
+    /** Ends the download when a write to the local store failed. */
+    private void checkStore() throws DownloadException {
+        DownloadException e = storeFailure;
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    /**
+     * Deletes every piece of this task from the local store, before anything else happens: the supernode said
+     * the task FAILED, or the whole file did not match its digest, so none of its pieces may be served (to peers
+     * or to this host's clients). A stream that already read some of them fails.
+     */
+    private void dropPieces(String why) {
+        StoredTask s = stored;
+        if (s != null) {
+            dropReason = why;
+            engine.store.delete(s.taskId());
+            completedBytes.reset();
+            wake();
+        }
+    }
+
+    private StoredTask createStore(String id, long length, int pieceSize) throws DownloadException {
+        try {
+            return engine.store.create(id, length, pieceSize);
+        } catch (IOException e) {
+            throw engine.storeFailure(e);
+        }
+    }
+
     /** Every piece is here: check the whole file and make it permanent. */
     private DownloadResult finish() throws IOException, DownloadException {
+        checkStore();
         long len = contentLength;
         if (len < 0) {
             throw new DownloadException(DownloadException.Kind.INTERNAL, "supernode said DONE but never the file length");
@@ -372,15 +503,25 @@ final class TaskDownload {
         }
         String digest = fileDigest.finish(stored, len);
         verify(digest);
-        stored.markComplete(len, digest);
+        markComplete(len, digest);
         return result(digest);
     }
 
+    /** Checks the whole file; on a mismatch its pieces are deleted first (never served), then the download fails. */
     private void verify(String actual) throws DownloadException {
         String want = expectedDigest;
         if (want != null && !want.equals(actual)) {
-            throw new DownloadException(DownloadException.Kind.DIGEST_MISMATCH,
-                    "digest mismatch for " + SafeUrls.display(request.url()) + ": got " + actual + ", want " + want);
+            String message = "digest mismatch for " + SafeUrls.display(request.url()) + ": got " + actual + ", want " + want;
+            dropPieces(message);
+            throw new DownloadException(DownloadException.Kind.DIGEST_MISMATCH, message);
+        }
+    }
+
+    private void markComplete(long len, String digest) throws DownloadException {
+        try {
+            stored.markComplete(len, digest);
+        } catch (IOException e) {
+            throw engine.storeFailure(e);
         }
     }
 
@@ -399,53 +540,142 @@ final class TaskDownload {
         LOG.warning(warnLine);
         engine.metrics.fallbacks.increment();
         fellBack = true;
-        OriginFetcher.Opened opened = engine.origin.open(request.url(), request.headers());
+        return fromOrigin();
+    }
+
+    /**
+     * The whole file from the origin, piece by piece into the store. A fault (5xx, unreachable, reset, a short
+     * body) is retried after 0.5, 1, 2, 4 s (one INFO line each): from the first missing byte with {@code Range}
+     * when the origin answers 206, else from byte 0, checking that pieces already here are still what it sends.
+     * A permanent error (404, 401, 403, a digest mismatch, ...) fails at once.
+     */
+    private DownloadResult fromOrigin() throws Exception {
+        long[] backoff = engine.originBackoffMillis;
+        OriginRead read = new OriginRead();
+        for (int attempt = 0; ; attempt++) {
+            checkCancelled();
+            try {
+                return readOrigin(read);
+            } catch (OriginFetcher.OriginFaultException e) {
+                if (attempt >= backoff.length) {
+                    throw new DownloadException(DownloadException.Kind.ORIGIN_ERROR, e.getMessage() + " (gave up after "
+                            + backoff.length + " retries)", e);
+                }
+                LOG.info("origin " + SafeUrls.display(request.url()) + ": " + io.dfly.core.security.SafeText.scrub(e.getMessage())
+                        + "; retry " + (attempt + 1)
+                        + " of " + backoff.length + " in " + backoff[attempt] + " ms"
+                        + (read.done > 0 ? " from byte " + read.done : ""));
+                sleep(backoff[attempt]);
+            }
+        }
+    }
+
+    /** Progress of a back-to-source download across its tries: the first {@code done} bytes are hashed and stored. */
+    private static final class OriginRead {
+        long done;
+        long total = -1;
+        MessageDigest whole = Digests.newSha256();
+    }
+
+    private DownloadResult readOrigin(OriginRead read) throws Exception {
+        OriginFetcher.Opened opened = engine.origin.open(request.url(), request.headers(), read.done);
         try (InputStream in = opened.body()) {
-            if (opened.contentLength() >= 0) {
-                contentLength = opened.contentLength();
+            long total;
+            if (opened.status() == 206) {
+                if (opened.rangeStart() != read.done) {
+                    throw new DownloadException(DownloadException.Kind.ORIGIN_ERROR, "origin answered bytes "
+                            + opened.rangeStart() + "- to a request for bytes " + read.done + "- of "
+                            + SafeUrls.display(request.url()));
+                }
+                total = opened.totalLength() >= 0 ? opened.totalLength() : read.total;
+            } else {
+                if (read.done > 0) {
+                    LOG.fine("origin " + SafeUrls.display(request.url()) + " ignored Range: reading it again from byte 0,"
+                            + " checking the " + read.done + " bytes already here");
+                }
+                read.done = 0;
+                read.whole = Digests.newSha256();
+                total = opened.contentLength();
             }
-            if (stored == null) {
-                stored = engine.store.create(taskId, opened.contentLength(), PieceSizeRule.pieceSize(opened.contentLength()));
+            if (total >= 0) {
+                contentLength = total;
+                read.total = total;
             }
-            if (opened.contentLength() >= 0) {
-                stored.contentLength(opened.contentLength());
+            if (stored == null || stored.isRemoved()) {
+                String id = stored != null ? stored.taskId() : taskId;
+                stored = createStore(id, total, PieceSizeRule.pieceSize(total));
+            }
+            if (total >= 0) {
+                stored.contentLength(total);
             }
             int pieceSize = stored.pieceSize();
-            MessageDigest whole = Digests.newSha256();
             byte[] buf = new byte[pieceSize];
-            long total = 0;
-            int piece = 0;
+            int piece = (int) (read.done / pieceSize);
             while (true) {
                 checkCancelled();
-                int filled = readPiece(in, buf);
+                int filled;
+                try {
+                    filled = readPiece(in, buf);
+                } catch (IOException e) {
+                    throw new OriginFetcher.OriginFaultException("origin broke off after " + read.done + " bytes ("
+                            + SupernodeClient.describe(e) + ")", e);
+                }
+                long expected = total < 0 ? -1 : Math.min(pieceSize, total - read.done);
+                if (expected >= 0 && filled < expected) {
+                    throw new OriginFetcher.OriginFaultException("origin sent " + (read.done + filled) + " of " + total
+                            + " bytes", null);
+                }
                 if (filled == 0 && piece > 0) {
                     break;
                 }
-                whole.update(buf, 0, filled);
-                if (!stored.has(piece)) {
-                    stored.writePiece(piece, buf, filled, Digests.sha256(buf, 0, filled));
+                String digest = Digests.sha256(buf, 0, filled);
+                if (stored.has(piece)) {
+                    if (!digest.equals(stored.pieceDigest(piece)) || stored.pieceLength(piece) != filled) {
+                        String message = "origin " + SafeUrls.display(request.url())
+                                + " changed during the download (origin_changed): piece " + piece + " is not what was fetched before";
+                        dropPieces(message);
+                        throw new DownloadException(DownloadException.Kind.ORIGIN_ERROR, message);
+                    }
+                } else {
+                    try {
+                        stored.writePiece(piece, buf, filled, digest);
+                    } catch (IOException e) {
+                        throw engine.storeFailure(e);
+                    }
                     completedBytes.add(filled);
                     fromOrigin.add(filled);
                     engine.metrics.bytesFromOrigin.add(filled);
                 }
-                total += filled;
+                read.whole.update(buf, 0, filled);
+                read.done += filled;
                 piece++;
                 wake();
                 if (filled < pieceSize) {
                     break;
                 }
             }
-            if (opened.contentLength() >= 0 && total != opened.contentLength()) {
-                throw new DownloadException(DownloadException.Kind.ORIGIN_ERROR, "origin sent " + total + " of "
-                        + opened.contentLength() + " bytes");
+            if (total >= 0 && read.done != total) {
+                throw new OriginFetcher.OriginFaultException("origin sent " + read.done + " of " + total + " bytes", null);
             }
-            contentLength = total;
-            stored.contentLength(total);
-            String digest = Digests.format(whole);
+            contentLength = read.done;
+            stored.contentLength(read.done);
+            String digest = Digests.format(read.whole);
             verify(digest);
-            stored.markComplete(total, digest);
+            markComplete(read.done, digest);
             return result(digest);
         }
+    }
+
+    /** Sleeps between origin tries; a cancel ends it at once. */
+    private void sleep(long millis) throws InterruptedException {
+        long until = System.currentTimeMillis() + millis;
+        for (long left = millis; left > 0; left = until - System.currentTimeMillis()) {
+            checkCancelled();
+            synchronized (signal) {
+                signal.wait(left);
+            }
+        }
+        checkCancelled();
     }
 
     /** Reads up to buf.length bytes, paced by the download limit; fewer only at the end of the body. */

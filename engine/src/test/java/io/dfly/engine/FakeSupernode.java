@@ -40,6 +40,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * real one it serves enrolled hosts only: every API call needs a host token for its method and raw path
  * (else 401, nothing changes), the body's / path's peer id must be the token's (else 403), each assignment
  * carries a piece grant for the pulling peer, and its piece server wants a token and a grant (else 403).
+ *
+ * <p>Reports are facts: a success counts (the reporter then holds the piece, as a source for others and
+ * towards its DONE) only for an assignment this fake gave that peer from that source and not yet reported;
+ * a failure counts against the source only then, and never against the fake itself. Anything else is
+ * ignored (204, counted in {@link #ignoredReports}). The pull's {@code have} is not trusted: a peer is DONE
+ * when it reported every piece, and is assigned every piece it did not report (even one it holds).
+ * Heartbeats must carry {@code {"tasks":[...]}} (at most 1024 ids, else 400); each is recorded.
  */
 final class FakeSupernode implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,6 +60,23 @@ final class FakeSupernode implements AutoCloseable {
     private final Map<String, String> peerUrls = new HashMap<>();
     private final Map<Integer, List<String>> sources = new HashMap<>();
     private final Map<String, Integer> failures = new HashMap<>();
+    /** Pieces each peer reported (for an assignment) per task ("peer/task"): what it holds as far as scheduling goes. */
+    private final Map<String, BitSet> held = new HashMap<>();
+    /** Assignments given and not reported yet: "peer/task" -> piece -> source. */
+    private final Map<String, Map<Integer, String>> assigned = new HashMap<>();
+    /** Reports that matched no open assignment (ignored). */
+    final AtomicInteger ignoredReports = new AtomicInteger();
+    /** Task lists of the heartbeats received, in order. */
+    final List<List<String>> heartbeatTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Piece bodies served from the CDN copy. */
+    final AtomicInteger piecesServed = new AtomicInteger();
+    /** After this many successful reports, pulls answer FAILED (the supernode's whole-file check failed). */
+    volatile int failAfterReports = Integer.MAX_VALUE;
+    /** Pulls after this many answer FAILED. */
+    volatile int failAfterPulls = Integer.MAX_VALUE;
+    private int successes;
+    /** When set, pulls announce this file digest instead of the real one. */
+    volatile String announcedDigest;
     private final Set<String> left = new HashSet<>();
     final AtomicInteger registrations = new AtomicInteger();
     final List<PieceReport> reports = new ArrayList<>();
@@ -146,10 +170,19 @@ final class FakeSupernode implements AutoCloseable {
                 }
                 synchronized (this) {
                     reports.add(r);
-                    if (r.success()) {
-                        sources.computeIfAbsent(r.pieceNum(), k -> new ArrayList<>()).add(r.peerId());
+                    String taskId = path.split("/")[4];
+                    Map<Integer, String> open = assigned.getOrDefault(r.peerId() + "/" + taskId, Map.of());
+                    if (!r.sourcePeerId().equals(open.get(r.pieceNum()))) {
+                        ignoredReports.incrementAndGet(); // not an assignment of ours: a claim, not a fact
                     } else {
-                        failures.merge(r.sourcePeerId(), 1, Integer::sum);
+                        open.remove(r.pieceNum());
+                        if (r.success()) {
+                            held.computeIfAbsent(r.peerId() + "/" + taskId, k -> new BitSet()).set(r.pieceNum());
+                            sources.computeIfAbsent(r.pieceNum(), k -> new ArrayList<>()).add(r.peerId());
+                            successes++;
+                        } else if (!r.sourcePeerId().startsWith("supernode:")) {
+                            failures.merge(r.sourcePeerId(), 1, Integer::sum);
+                        }
                     }
                 }
                 ex.sendResponseHeaders(204, -1);
@@ -164,7 +197,23 @@ final class FakeSupernode implements AutoCloseable {
                 }
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("POST") && path.endsWith("/heartbeat")) {
+                String peer = path.split("/")[4];
+                if (!peer.equals(caller.get())) {
+                    error(ex, 403, "forbidden", "peer id is not the token's");
+                    return;
+                }
+                io.dfly.core.protocol.Heartbeat hb;
+                try {
+                    hb = JSON.readValue(ex.getRequestBody(), io.dfly.core.protocol.Heartbeat.class);
+                } catch (IOException e) {
+                    hb = null;
+                }
+                if (hb == null || hb.tasks() == null || hb.tasks().size() > io.dfly.core.protocol.Heartbeat.MAX_TASKS) {
+                    error(ex, 400, "bad_request", "want {\"tasks\":[...]} with at most 1024 ids");
+                    return;
+                }
                 heartbeats.incrementAndGet();
+                heartbeatTasks.add(List.copyOf(hb.tasks()));
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("GET") && path.startsWith("/peer/tasks/")) {
                 String auth = ex.getRequestHeaders().getFirst(HostTokens.HEADER);
@@ -186,6 +235,7 @@ final class FakeSupernode implements AutoCloseable {
                 }
                 int off = n * pieceSize;
                 int len = PieceSizeRule.pieceLength(content.length, pieceSize, n);
+                piecesServed.incrementAndGet();
                 ex.getResponseHeaders().set(PieceHeaders.PIECE_DIGEST, Digests.sha256(content, off, len));
                 ex.sendResponseHeaders(200, len == 0 ? -1 : len);
                 ex.getResponseBody().write(content, off, len);
@@ -197,18 +247,21 @@ final class FakeSupernode implements AutoCloseable {
 
     private synchronized PullResponse pull(String taskId, PullRequest r) {
         int count = pieceCount();
-        String fileDigest = Digests.sha256(content);
-        if (failTask) {
+        String fileDigest = announcedDigest != null ? announcedDigest : Digests.sha256(content);
+        if (failTask || successes >= failAfterReports || pulls.get() > failAfterPulls) {
             return new PullResponse(PullAction.FAILED, List.of(), content.length, count, pieceSize, null, "origin broke", 0);
         }
-        BitSet have = PieceSet.decode(r.have());
+        BitSet have = held.getOrDefault(r.peerId() + "/" + taskId, new BitSet()); // what it reported, not what it claims
         if (have.cardinality() >= count) {
             return new PullResponse(PullAction.DONE, List.of(), content.length, count, pieceSize, fileDigest, null, 0);
         }
+        Map<Integer, String> open = assigned.computeIfAbsent(r.peerId() + "/" + taskId, k -> new HashMap<>());
         List<PieceAssignment> out = new ArrayList<>();
         List<Integer> missing = new ArrayList<>();
         for (int n = have.nextClearBit(0); n < count; n = have.nextClearBit(n + 1)) {
-            missing.add(n);
+            if (!open.containsKey(n)) {
+                missing.add(n);
+            }
         }
         if (reverseOrder) {
             java.util.Collections.reverse(missing);
@@ -227,11 +280,32 @@ final class FakeSupernode implements AutoCloseable {
                 }
             }
             int len = PieceSizeRule.pieceLength(content.length, pieceSize, n);
+            open.put(n, source);
             out.add(new PieceAssignment(n, (long) n * pieceSize, len, Digests.sha256(content, n * pieceSize, len), source,
                     base + PieceHeaders.piecePath(taskId, n), withholdPeerGrants && !source.equals(id) ? null
                     : grants.mint(taskId, n, r.peerId())));
         }
+        if (out.isEmpty()) {
+            return new PullResponse(PullAction.WAIT, List.of(), content.length, count, pieceSize, fileDigest, null, 20);
+        }
         return new PullResponse(PullAction.ASSIGNED, out, content.length, count, pieceSize, fileDigest, null, 0);
+    }
+
+    /** Makes {@code peerId} at {@code baseUrl} a holder of {@code pieces} (a peer that got them in an earlier life). */
+    synchronized void addHolder(String peerId, String baseUrl, int... pieces) {
+        peerUrls.put(peerId, baseUrl);
+        for (int n : pieces) {
+            sources.computeIfAbsent(n, k -> new ArrayList<>()).add(peerId);
+        }
+    }
+
+    /** Failures that counted against {@code source}. */
+    synchronized int failuresOf(String source) {
+        return failures.getOrDefault(source, 0);
+    }
+
+    String id() {
+        return id;
     }
 
     private static void error(HttpExchange ex, int status, String code, String message) throws IOException {

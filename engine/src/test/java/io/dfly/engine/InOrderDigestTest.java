@@ -75,16 +75,18 @@ class InOrderDigestTest {
         byte[] all = file(2000);
         try (PieceStore store = new PieceStore(dir)) {
             StoredTask t = store.create(ID, all.length, 1000);
-            t.writeUnverified(1, 0, ByteBuffer.wrap(all, 1000, 600));
-            t.writeUnverified(1, 600, ByteBuffer.wrap(all, 1600, 400));
+            StoredTask.PieceWriter w = t.claim(1);
+            t.writeUnverified(w, 0, ByteBuffer.wrap(all, 1000, 600));
+            t.writeUnverified(w, 600, ByteBuffer.wrap(all, 1600, 400));
             assertNull(t.readPiece(1));
             assertEquals(-1, t.pieceLength(1));
-            t.commitPiece(1, 1000, Digests.sha256(Arrays.copyOfRange(all, 1000, 2000)));
+            t.commitPiece(w, 1000, Digests.sha256(Arrays.copyOfRange(all, 1000, 2000)));
             assertEquals(1000, t.pieceLength(1));
             ByteBuffer part = ByteBuffer.allocate(300);
             assertEquals(300, t.read(1, 650, part));
             assertEquals(ByteBuffer.wrap(all, 1650, 300), part.flip());
-            assertThrows(IOException.class, () -> t.writeUnverified(1, 0, ByteBuffer.wrap(all, 0, 10)));
+            assertThrows(IOException.class, () -> t.writeUnverified(w, 0, ByteBuffer.wrap(all, 0, 10)));
+            assertThrows(IOException.class, () -> t.writeUnverified(t.claim(1), 0, ByteBuffer.wrap(all, 0, 10)));
         }
     }
 

@@ -26,7 +26,11 @@ public final class TaskSwarm implements Serializable {
     private final List<String> digests = new ArrayList<>();
     private final List<BitSet> holdersByPiece = new ArrayList<>();
     private final Map<String, PeerState> peers = new LinkedHashMap<>();
+    /** Members by index; a removed member's slot is null until a newcomer reuses it ({@link #freeSlots}). */
     private final List<PeerState> byIndex = new ArrayList<>();
+    /** Slots of {@link #byIndex} freed by {@link #remove}: every per-index bit of theirs is clear. */
+    private final BitSet freeSlots = new BitSet();
+    private long lastGoneSweepMillis = Long.MIN_VALUE;
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private long lastExpirySweepMillis = Long.MIN_VALUE;
     // Kept incrementally so a decision costs O(pieces + a few holders), never O(members):
@@ -129,9 +133,16 @@ public final class TaskSwarm implements Serializable {
     public PeerState join(String id, String baseUrl, boolean supernode, long nowMillis) {
         PeerState p = peers.get(id);
         if (p == null) {
-            p = new PeerState(id, byIndex.size(), baseUrl, supernode, nowMillis);
+            int slot = freeSlots.nextSetBit(0);
+            if (slot >= 0) {
+                freeSlots.clear(slot);
+            } else {
+                slot = byIndex.size();
+                byIndex.add(null);
+            }
+            p = new PeerState(id, slot, baseUrl, supernode, nowMillis);
             peers.put(id, p);
-            byIndex.add(p);
+            byIndex.set(slot, p);
             if (supernode) {
                 seedIndices.add(p.index);
             } else {
@@ -145,6 +156,10 @@ public final class TaskSwarm implements Serializable {
                 boolean wasHolding = holding(p);
                 p.left = false;
                 p.failures = 0;
+                if (p.supernode) {
+                    // a seed that comes back (a restarted member) holds only what it publishes again
+                    p.pieces.clear();
+                }
                 if (!p.supernode) {
                     livePeers++;
                 }
@@ -260,7 +275,7 @@ public final class TaskSwarm implements Serializable {
             availableCount[n] = 0;
         }
         for (PeerState p : byIndex) {
-            if (available(p)) {
+            if (p != null && available(p)) {
                 for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
                     setAvailable(p, n, true);
                 }
@@ -338,44 +353,6 @@ public final class TaskSwarm implements Serializable {
         refresh(p, wasHolding);
     }
 
-    /** Replaces what a peer says it holds (its pull's {@code have}); only pieces with a known digest count. */
-    public void setPieces(String id, BitSet have) {
-        PeerState p = peers.get(id);
-        if (p == null) {
-            return;
-        }
-        boolean wasHolding = holding(p);
-        for (int n = p.pieces.nextSetBit(0); n >= 0; n = p.pieces.nextSetBit(n + 1)) {
-            if (!have.get(n) && n < holdersByPiece.size() && !p.left) {
-                holdersByPiece.get(n).clear(p.index);
-                if (!p.supernode) {
-                    peerHolders[n]--;
-                    setAvailable(p, n, false);
-                }
-            }
-        }
-        BitSet kept = (BitSet) p.pieces.clone();
-        kept.and(have);
-        p.pieces.clear();
-        p.pieces.or(kept);
-        refresh(p, wasHolding);
-        for (int n = have.nextSetBit(0); n >= 0 && n < digests.size(); n = have.nextSetBit(n + 1)) {
-            addPiece(id, n);
-        }
-    }
-
-    /**
-     * Adds what a peer says it holds (its pull's {@code have}) to what is known; only pieces with a
-     * known digest count. Never removes: a pull may race with the peer's own success reports.
-     */
-    public void addPieces(String id, BitSet have) {
-        for (int n = have.nextSetBit(0); n >= 0 && n < digests.size(); n = have.nextSetBit(n + 1)) {
-            if (digests.get(n) != null) {
-                addPiece(id, n);
-            }
-        }
-    }
-
     /** The member leaves: it is no longer a source, and its pending assignments are dropped. */
     public void leave(String id) {
         PeerState p = peers.get(id);
@@ -439,27 +416,85 @@ public final class TaskSwarm implements Serializable {
     }
 
     /**
-     * A peer reports a piece. Success makes it a source at once; a failure counts against the source.
+     * A peer reports a piece. A report is a fact only when it ends an assignment this swarm made: the
+     * reporter was given this piece from this source and has not reported on it yet. Then a success
+     * makes the reporter a source of the piece at once, and a failure counts against the source unless
+     * the source is a supernode member (its CDN copy is checked against the origin; a peer cannot
+     * make the swarm stop using it). Any other report changes nothing.
+     *
+     * @return whether the report matched an assignment in flight (and was taken into account)
      */
-    public void report(String peerId, int piece, String sourcePeerId, boolean success, long nowMillis) {
+    public boolean report(String peerId, int piece, String sourcePeerId, boolean success, long nowMillis) {
         PeerState p = peers.get(peerId);
-        if (p == null) {
-            return;
+        if (p == null || p.left || sourcePeerId == null) {
+            return false;
         }
-        p.lastSeenMillis = nowMillis;
+        p.lastSeenMillis = nowMillis; // the report is the peer's own (authenticated): it is alive
+        PeerState source = peers.get(sourcePeerId);
         long k = key(p.index, piece);
-        InFlight f = inFlight.remove(k);
-        if (f != null) {
-            release(k, f);
+        InFlight f = inFlight.get(k);
+        if (source == null || f == null || f.sourceIndex() != source.index) {
+            return false;
         }
+        inFlight.remove(k);
+        release(k, f);
         if (success) {
             addPiece(peerId, piece);
-        } else if (sourcePeerId != null) {
-            PeerState source = peers.get(sourcePeerId);
-            if (source != null) {
-                source.failures++;
+        } else if (!source.supernode) {
+            source.failures++;
+        }
+        return true;
+    }
+
+    /**
+     * Forgets a peer altogether (it left, or went silent): it stops being a source, its assignments
+     * are dropped and its slot is reused by a later newcomer, so a swarm's state is bounded by the
+     * peers present, not by every peer that ever joined. A supernode member is only marked left
+     * ({@link #leave}): seeds are few and come back under the same id.
+     *
+     * @return whether a peer was removed
+     */
+    public boolean remove(String id) {
+        PeerState p = peers.get(id);
+        if (p == null || p.supernode) {
+            return false;
+        }
+        leave(id);
+        // leave() cleared every per-index bit of p (holders, availability, starters, in flight)
+        peers.remove(id);
+        byIndex.set(p.index, null);
+        freeSlots.set(p.index);
+        return true;
+    }
+
+    /**
+     * Removes peers that left or were not heard from for longer than {@code silentMillis}. Sweeps at
+     * most once per {@code max(1 s, silentMillis / 8)} of swarm time, so calling it on every pull is cheap.
+     *
+     * @return how many peers were removed
+     */
+    public int dropGone(long nowMillis, long silentMillis) {
+        long every = Math.max(1000, silentMillis / 8);
+        if (lastGoneSweepMillis != Long.MIN_VALUE && nowMillis >= lastGoneSweepMillis
+                && nowMillis - lastGoneSweepMillis < every) {
+            return 0;
+        }
+        lastGoneSweepMillis = nowMillis;
+        List<String> gone = new ArrayList<>();
+        for (PeerState p : peers.values()) {
+            if (!p.supernode && (p.left || nowMillis - p.lastSeenMillis > silentMillis)) {
+                gone.add(p.id);
             }
         }
+        for (String id : gone) {
+            remove(id);
+        }
+        return gone.size();
+    }
+
+    /** Members present (peers and seeds, those marked left included until removed). */
+    public int memberCount() {
+        return peers.size();
     }
 
     /**

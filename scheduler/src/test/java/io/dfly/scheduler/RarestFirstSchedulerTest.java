@@ -3,7 +3,6 @@ package io.dfly.scheduler;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
 
@@ -83,7 +82,9 @@ class RarestFirstSchedulerTest {
         peerWith("gone", 0, 1, 2, 3);
         peerWith("me");
         for (int i = 0; i < limits.peerMaxFailures(); i++) {
-            swarm.report("me", 0, "failing", false, NOW);
+            // each failure is the downloader's report on an assignment from that source
+            swarm.recordAssignment("me", new Assignment(i % 4, "failing", "http://failing"), NOW);
+            swarm.report("me", i % 4, "failing", false, NOW);
         }
         swarm.leave("gone");
         long later = NOW + limits.peerTimeoutMillis() + 1;
@@ -110,6 +111,7 @@ class RarestFirstSchedulerTest {
         peerWith("a");
         peerWith("me");
         assertEquals(0, swarm.holderCount(3) - 1);
+        swarm.recordAssignment("a", new Assignment(3, SEED, "http://seed"), NOW);
         swarm.report("a", 3, SEED, true, NOW);
         List<Assignment> got = scheduler.schedule(swarm, "me", 4, NOW);
         assertTrue(got.contains(new Assignment(3, "a", "http://a")), got.toString());
@@ -124,9 +126,7 @@ class RarestFirstSchedulerTest {
         s.addPiece(SEED, 0);
         s.addPiece(SEED, 1);
         s.join("me", "http://me", false, NOW);
-        BitSet have = new BitSet();
-        have.set(0);
-        s.setPieces("me", have);
+        s.addPiece("me", 0);
         List<Assignment> first = scheduler.schedule(s, "me", 4, NOW);
         assertEquals(List.of(1), first.stream().map(Assignment::pieceNum).toList());
         s.recordAssignment("me", first.get(0), NOW);

@@ -191,10 +191,8 @@ class SuperSeedingTest {
         assertEquals(0, swarm.peer("a").uploading());
         swarm.join("a", "http://a", false, NOW);
         assertEquals(2, swarm.peerHolderCount(0));
-        BitSet only1 = new BitSet();
-        only1.set(1);
-        swarm.setPieces("a", only1);
+        assertTrue(swarm.remove("a"));
         assertEquals(1, swarm.peerHolderCount(0));
-        assertEquals(1, swarm.peerHolderCount(1));
+        assertEquals(0, swarm.peerHolderCount(1));
     }
 }

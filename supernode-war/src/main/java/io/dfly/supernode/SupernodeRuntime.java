@@ -45,7 +45,9 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,6 +61,11 @@ public class SupernodeRuntime {
     private static final Logger LOG = Logger.getLogger("io.dfly.supernode");
     /** Threads re-running held pulls when they wake (the pulls of one task queue on its owner anyway). */
     private static final int PULL_HOLD_THREADS = 4;
+    /**
+     * Origin fetches running at once on one member (each holds up to three piece buffers); more wait their
+     * turn, and their registrations wait as for a slow origin (at most 256, then 503).
+     */
+    static final int MAX_RUNNING_FETCHES = 64;
 
     @Inject
     SupernodeSettings injectedSettings;
@@ -76,6 +83,8 @@ public class SupernodeRuntime {
     private volatile PreheatService preheats;
     private final SupernodeMetrics metrics = new SupernodeMetrics();
     private ExecutorService workers;
+    private ThreadPoolExecutor fetches;
+    private ExecutorService publishers;
     private BackToSource backToSource;
     private ScheduledExecutorService timers;
     /** Wakes requests held on this member (pulls, registrations) when a task changes here. */
@@ -110,6 +119,8 @@ public class SupernodeRuntime {
         pullHolds = new ScheduledThreadPoolExecutor(PULL_HOLD_THREADS, daemon("dfly-supernode-pull-hold"));
         pullHolds.setRemoveOnCancelPolicy(true);
         cdn = new CdnStore(s.dataDir(), System::currentTimeMillis);
+        // complete copies from before a restart are served again; incomplete leftovers are deleted
+        List<CdnStore.TaskMeta> kept = cdn.recover();
         hazelcast = ClusterMember.start(s, secrets.cluster(), SupernodeRuntime.class.getClassLoader());
         String memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
         SeedIdentity self = SeedIdentity.of(memberId, s.advertiseIp(), s.port());
@@ -117,13 +128,18 @@ public class SupernodeRuntime {
         HazelcastOriginHeaders headers = new HazelcastOriginHeaders(hazelcast.getMap(ClusterMember.ORIGIN_HEADERS),
                 secrets.gridBox());
         OriginClient origin = new OriginClient(Duration.ofSeconds(10), s.allowedOrigins());
-        BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, workers,
+        fetches = new ThreadPoolExecutor(MAX_RUNNING_FETCHES, MAX_RUNNING_FETCHES, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("dfly-supernode-fetch"));
+        fetches.allowCoreThreadTimeOut(true);
+        publishers = Executors.newCachedThreadPool(daemon("dfly-supernode-publish"));
+        BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, fetches, publishers,
                 System::currentTimeMillis, s.originRateLimit(), signals, secrets.cluster());
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
         backToSource = b2s;
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
-                s.registerTimeout(), metrics, System::currentTimeMillis, signals, pullHolds);
+                s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);
+        restore(kept);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
                 new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -149,8 +165,35 @@ public class SupernodeRuntime {
         operatorAuth = new OperatorAuthenticator(secrets.operator());
         pieceAccess = new PieceAccess(secrets.hostTokens(), secrets.pieceGrants());
         startGc(s);
+        startSweeps(s);
         LOG.info(() -> "dfly supernode " + self.sourceId() + " up: cluster '" + s.clusterName()
                 + "' (members need the cluster secret) on " + s.clusterInterface() + ":" + s.clusterPort() + ", " + hazelcast.getCluster().getMembers().size() + " member(s), data dir " + s.dataDir());
+    }
+
+    /** Puts the copies this member kept on disk back into the grid (see {@link TaskService#restoreLocalCopy}). */
+    private void restore(List<CdnStore.TaskMeta> kept) {
+        int used = 0;
+        for (CdnStore.TaskMeta m : kept) {
+            boolean ok;
+            try {
+                ok = tasks.restoreLocalCopy(m);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "task " + m.taskId() + ": cannot restore its kept copy", SafeText.scrubbed(e));
+                ok = false;
+            }
+            if (ok) {
+                used++;
+            } else {
+                cdn.delete(m.taskId());
+            }
+        }
+        // a kept piece that no longer matches its digest when first served: this member stops seeding the task
+        cdn.onCorrupt(taskId -> tasks.dropLocalCopy(taskId));
+        if (!kept.isEmpty()) {
+            int n = used;
+            LOG.info(() -> "CDN: " + n + " of " + kept.size() + " task(s) kept from before the restart are served again"
+                    + " without the origin");
+        }
     }
 
     private void startGc(SupernodeSettings s) {
@@ -176,6 +219,21 @@ public class SupernodeRuntime {
                 runner.runOnce();
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "GC pass failed", SafeText.scrubbed(e));
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Housekeeping ({@link TaskService#sweep}): FAILED tasks expire after {@code dfly.supernode.failed-task-ttl}
+     * with their headers and CDN data, gone peers leave their swarms. Runs every quarter of the TTL (1-30 s).
+     */
+    private void startSweeps(SupernodeSettings s) {
+        long every = Math.max(1000, Math.min(30_000, s.failedTaskTtl().toMillis() / 4));
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                tasks.sweep(cdn);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "task sweep failed", SafeText.scrubbed(e));
             }
         }, every, every, TimeUnit.MILLISECONDS);
     }
@@ -218,6 +276,12 @@ public class SupernodeRuntime {
         }
         if (workers != null) {
             workers.shutdownNow();
+        }
+        if (fetches != null) {
+            fetches.shutdownNow();
+        }
+        if (publishers != null) {
+            publishers.shutdownNow();
         }
     }
 

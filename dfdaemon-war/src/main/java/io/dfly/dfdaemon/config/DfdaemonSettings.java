@@ -33,6 +33,8 @@ public final class DfdaemonSettings {
     public static final String UPLOAD_RATELIMIT = "dfly.dfdaemon.upload-ratelimit";
     public static final String BACK_TO_SOURCE = "dfly.dfdaemon.back-to-source";
     public static final String PIECE_PARALLELISM = "dfly.dfdaemon.piece-parallelism";
+    /** Floor rate of a piece fetch (size/s): each must end within 10 s + length / this, else its source failed. */
+    public static final String PIECE_MIN_RATE = io.dfly.engine.EngineConfig.PIECE_MIN_RATE_SETTING;
     public static final String P2P_MIN_SIZE = "dfly.dfdaemon.p2p-min-size";
     public static final String AUTH_PROVIDERS = "dfly.dfdaemon.auth-providers";
     public static final String GC_POLICIES = "dfly.dfdaemon.gc.policies";
@@ -53,6 +55,7 @@ public final class DfdaemonSettings {
     private final long uploadRateLimit;
     private final boolean backToSource;
     private final int pieceParallelism;
+    private final long pieceMinRate;
     private final long p2pMinSize;
     private final List<String> authProviders;
     private final List<String> gcPolicies;
@@ -82,6 +85,7 @@ public final class DfdaemonSettings {
         uploadRateLimit = s.bytes(UPLOAD_RATELIMIT, 0);
         backToSource = s.bool(BACK_TO_SOURCE, true);
         pieceParallelism = s.integer(PIECE_PARALLELISM, 3, 1, 64);
+        pieceMinRate = rate(s, PIECE_MIN_RATE, io.dfly.engine.EngineConfig.DEFAULT_PIECE_MIN_RATE);
         p2pMinSize = s.bytes(P2P_MIN_SIZE, 1024 * 1024);
         authProviders = s.list(AUTH_PROVIDERS, List.of());
         gcPolicies = s.list(GC_POLICIES, List.of("ttl", "watermark"));
@@ -90,6 +94,25 @@ public final class DfdaemonSettings {
         origins = OriginPolicy.of(ALLOWED_REGISTRIES, allowedRegistries).plusHosts(configuredRegistryHosts());
         clusterSecretFile = Path.of(Settings.expandHome(s.string(CLUSTER_SECRET_FILE, ClusterSecret.DEFAULT_FILE)));
         clusterSecret = ClusterSecret.load(clusterSecretFile);
+    }
+
+    /** A rate above 0, bytes per second: {@code 1M} or {@code 1M/s}. */
+    private static long rate(Settings s, String key, long def) {
+        String v = s.string(key, "").trim();
+        if (v.isEmpty()) {
+            return def;
+        }
+        String size = v.toLowerCase(java.util.Locale.ROOT).endsWith("/s") ? v.substring(0, v.length() - 2) : v;
+        long r;
+        try {
+            r = io.dfly.core.config.ByteSize.parse(size);
+        } catch (IllegalArgumentException e) {
+            throw Settings.invalid(key, v, "a rate above 0 such as 512K or 1M (bytes per second)");
+        }
+        if (r <= 0) {
+            throw Settings.invalid(key, v, "a rate above 0 such as 512K or 1M (bytes per second)");
+        }
+        return r;
     }
 
     /** An IP address literal (no DNS: a listener must not move when a name does). */
@@ -171,6 +194,8 @@ public final class DfdaemonSettings {
     public long uploadRateLimit() { return uploadRateLimit; }
     public boolean backToSource() { return backToSource; }
     public int pieceParallelism() { return pieceParallelism; }
+    /** Floor rate of a piece fetch, bytes/s (default 1 MiB/s): a slower source fails at its deadline. */
+    public long pieceMinRate() { return pieceMinRate; }
     /** Blobs smaller than this skip P2P and pass straight through. */
     public long p2pMinSize() { return p2pMinSize; }
     /** Names of AuthProvider plugins to ask for upstream credentials, in order (empty = passthrough only). */

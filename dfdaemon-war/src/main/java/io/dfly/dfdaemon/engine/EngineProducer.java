@@ -55,7 +55,9 @@ public class EngineProducer {
                     .rateLimit(settings.rateLimit())
                     .uploadRateLimit(settings.uploadRateLimit())
                     .pieceParallelism(settings.pieceParallelism())
+                    .pieceMinRate(settings.pieceMinRate())
                     .supernodesSetting(DfdaemonSettings.SUPERNODES)
+                    .dataDirSetting(DfdaemonSettings.DATA_DIR)
                     .build());
             LOG.info("dfly engine ready: peer " + engine.config().peerId() + " at " + engine.advertisedUrl()
                     + ", supernodes " + settings.supernodes());

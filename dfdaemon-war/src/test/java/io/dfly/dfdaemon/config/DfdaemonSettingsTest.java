@@ -47,6 +47,21 @@ class DfdaemonSettingsTest {
         assertFalse(s.listensEverywhere());
         assertEquals("http://10.0.0.9:65002", s.advertisedUrl(), "peers fetch from the upload port");
         assertTrue(s.allowedRegistries().isEmpty());
+        assertEquals(1L << 20, s.pieceMinRate(), "pieces move at 1 MiB/s at least, or their source failed");
+    }
+
+    @Test
+    void pieceMinRateIsARateAboveZero() {
+        props.put(DfdaemonSettings.PIECE_MIN_RATE, "512K");
+        assertEquals(512 * 1024, settings().pieceMinRate());
+        props.put(DfdaemonSettings.PIECE_MIN_RATE, "2M/s");
+        assertEquals(2L << 20, settings().pieceMinRate());
+        for (String bad : new String[]{"0", "fast", "-1M"}) {
+            props.put(DfdaemonSettings.PIECE_MIN_RATE, bad);
+            InvalidSettingException e = assertThrows(InvalidSettingException.class, this::settings);
+            assertEquals("invalid value '" + bad + "' for dfly.dfdaemon.piece-min-rate: want a rate above 0 such as 512K"
+                    + " or 1M (bytes per second)", e.getMessage());
+        }
     }
 
     @Test

@@ -44,24 +44,30 @@ class DownloadApiTest {
     private P2PEngine engine;
     private final byte[] content = new byte[300_000];
     private String url;
+    private final java.util.concurrent.atomic.AtomicInteger originGets = new java.util.concurrent.atomic.AtomicInteger();
+    private int deadSupernode;
 
     @BeforeEach
     void setUp() throws Exception {
         new Random(3).nextBytes(content);
         origin = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
         origin.createContext("/f.bin", ex -> {
+            originGets.incrementAndGet();
             ex.sendResponseHeaders(200, content.length);
             ex.getResponseBody().write(content);
             ex.close();
         });
         origin.start();
         url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/f.bin";
-        int dead;
         try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
+            deadSupernode = s.getLocalPort();
         }
-        engine = new P2PEngine(EngineConfig.builder(tmp.resolve("cache")).peerId("dd").clusterSecret(SECRET)
-                .supernodes(List.of(new HostPort("127.0.0.1", dead))).advertiseIp("127.0.0.1").uploadPort(0)
+        engine = engine("dd");
+    }
+
+    private P2PEngine engine(String peerId) {
+        return new P2PEngine(EngineConfig.builder(tmp.resolve("cache")).peerId(peerId).clusterSecret(SECRET)
+                .supernodes(List.of(new HostPort("127.0.0.1", deadSupernode))).advertiseIp("127.0.0.1").uploadPort(0)
                 .origins(OriginPolicy.of("dfly.dfdaemon.allowed-registries", List.of("127.0.0.1"))).build());
     }
 
@@ -149,6 +155,34 @@ class DownloadApiTest {
         }
         assertEquals(Digests.sha256(content), t.fileDigest());
         assertFalse(Files.exists(tmp.resolve("f.bin")));
+    }
+
+    private static JsonNode lastLine(ByteArrayOutputStream out) throws Exception {
+        String[] lines = out.toString(StandardCharsets.UTF_8).trim().split("\n");
+        return JSON.readTree(lines[lines.length - 1]);
+    }
+
+    @Test
+    void aRestartedDaemonServesWhatItCompletedToItsClientsWithoutTheOrigin() throws Exception {
+        DownloadApi.Request r = DownloadApi.parse(body("{\"url\":\"" + url + "\"}"));
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        DownloadApi.progress(DownloadApi.start(engine, r, true), first);
+        String taskId = lastLine(first).get("taskId").asText();
+        engine.close();
+        assertEquals(1, originGets.get());
+
+        engine = engine("dd-restarted"); // same data dir, a new process
+        StoredTask t = DownloadApi.completed(engine.store(), taskId);
+        try (InputStream in = DownloadApi.open(t).orElseThrow()) {
+            assertArrayEquals(content, in.readAllBytes());
+        }
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        DownloadApi.progress(DownloadApi.start(engine, r, true), again);
+        JsonNode last = lastLine(again);
+        assertTrue(last.get("error").isNull(), last.toString());
+        assertEquals(taskId, last.get("taskId").asText());
+        assertEquals(Digests.sha256(content), last.get("digest").asText());
+        assertEquals(1, originGets.get(), "served from the cache, not fetched again");
     }
 
     @Test

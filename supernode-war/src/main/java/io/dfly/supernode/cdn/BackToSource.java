@@ -1,6 +1,7 @@
 package io.dfly.supernode.cdn;
 
 import io.dfly.core.piece.Digests;
+import io.dfly.core.protocol.TaskStatus;
 import io.dfly.core.security.ClusterSecret;
 import io.dfly.core.security.SafeText;
 import io.dfly.supernode.metrics.SupernodeMetrics;
@@ -17,6 +18,8 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,6 +40,18 @@ import java.util.logging.Logger;
  * <p>Reading the origin and publishing overlap: the fetching thread reads pieces into a few reused
  * buffers ({@link #PIPELINE_BUFFERS}) and hands them, in order, to one publisher thread that hashes,
  * writes and publishes each one, then signals the task ({@link TaskSignals}) so held pulls wake.
+ *
+ * <p>Origin faults: a 5xx (or 429), a connection cut mid-request or mid-body and a body shorter than
+ * announced are retried, at most {@link #MAX_RETRIES} times in a row without a piece landing in between,
+ * after 0.5, 1, 2 and 4 s (one INFO line each, the URL without its query). A retry asks for the rest with
+ * {@code Range: bytes=N-} (N: the first byte of the first piece not yet read); an origin that answers 200
+ * instead is read again from the first byte, and every piece already published must come again with its
+ * digest ({@code origin_changed} otherwise). 404, 401, 403, a refused origin and a digest mismatch fail
+ * at once, the origin's status in the message.
+ *
+ * <p>A write that fails (disk full) fails the task with one line naming the data dir, and its partial copy
+ * is deleted; other tasks are served on. A copy that completes gets its {@code meta.json}
+ * ({@link CdnStore#writeMeta}), so a restarted member serves it again.
  */
 public final class BackToSource {
     private static final Logger LOG = Logger.getLogger(BackToSource.class.getName());
@@ -45,6 +60,11 @@ public final class BackToSource {
      * others waiting for or being published.
      */
     static final int PIPELINE_BUFFERS = 3;
+    /** Retries in a row (without a piece landing between them) before a fetch fails. */
+    public static final int MAX_RETRIES = 4;
+    /** Wait before each retry. */
+    public static final List<Duration> DEFAULT_BACKOFF = List.of(Duration.ofMillis(500), Duration.ofSeconds(1),
+            Duration.ofSeconds(2), Duration.ofSeconds(4));
 
     private final TaskStore store;
     private final OriginHeaderStore headers;
@@ -52,12 +72,16 @@ public final class BackToSource {
     private final OriginClient origin;
     private final SeedIdentity self;
     private final SupernodeMetrics metrics;
+    /** Runs each fetch (bounded in the WAR: fetches beyond its threads wait their turn). */
     private final ExecutorService executor;
+    /** Runs each running fetch's publisher (one per running fetch, so never more than the fetches). */
+    private final ExecutorService publishers;
     private final LongSupplier clock;
     private final long rateLimitBytesPerSecond;
     private final TaskSignals signals;
     private final GridSeal seal;
     private volatile boolean stopping;
+    private volatile List<Duration> backoff = DEFAULT_BACKOFF;
 
     /**
      * @param executor runs each fetch, and its publisher (two threads per running fetch)
@@ -67,17 +91,37 @@ public final class BackToSource {
     public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
                         SupernodeMetrics metrics, ExecutorService executor, LongSupplier clock,
                         long rateLimitBytesPerSecond, TaskSignals signals, ClusterSecret secret) {
+        this(store, headers, cdn, origin, self, metrics, executor, executor, clock, rateLimitBytesPerSecond, signals, secret);
+    }
+
+    /**
+     * @param fetches    runs each fetch; a bounded pool bounds the fetches running at once (the others queue,
+     *                   and their registrations wait as for a slow origin)
+     * @param publishers runs each running fetch's publisher; must not queue behind {@code fetches}
+     */
+    public BackToSource(TaskStore store, OriginHeaderStore headers, CdnStore cdn, OriginClient origin, SeedIdentity self,
+                        SupernodeMetrics metrics, ExecutorService fetches, ExecutorService publishers, LongSupplier clock,
+                        long rateLimitBytesPerSecond, TaskSignals signals, ClusterSecret secret) {
+        this.executor = fetches;
+        this.publishers = publishers;
         this.store = store;
         this.headers = headers;
         this.cdn = cdn;
         this.origin = origin;
         this.self = self;
         this.metrics = metrics;
-        this.executor = executor;
         this.clock = clock;
         this.rateLimitBytesPerSecond = rateLimitBytesPerSecond;
         this.signals = signals;
         this.seal = new GridSeal(secret);
+    }
+
+    /** Replaces the waits before retries ({@link #MAX_RETRIES} of them; tests shorten them). */
+    public void retryBackoff(List<Duration> waits) {
+        if (waits.size() < MAX_RETRIES) {
+            throw new IllegalArgumentException("need " + MAX_RETRIES + " waits");
+        }
+        this.backoff = List.copyOf(waits);
     }
 
     /**
@@ -86,18 +130,84 @@ public final class BackToSource {
      */
     public CompletableFuture<Void> start(String taskId) {
         CompletableFuture<Void> answered = new CompletableFuture<>();
-        executor.execute(() -> {
-            try {
-                run(taskId, answered);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "back-to-source of task " + taskId + " failed unexpectedly", SafeText.scrubbed(e));
-                fail(taskId, "internal", "back-to-source failed: " + e.getClass().getSimpleName(), 502);
-            } finally {
-                answered.complete(null);
-                signals.signal(taskId); // however the fetch ended: held pulls and registrations see it
-            }
-        });
+        try {
+            executor.execute(() -> {
+                try {
+                    run(taskId, answered);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "back-to-source of task " + taskId + " failed unexpectedly", SafeText.scrubbed(e));
+                    fail(taskId, "internal", "back-to-source failed: " + e.getClass().getSimpleName(), 502);
+                } finally {
+                    answered.complete(null);
+                    signals.signal(taskId); // however the fetch ended: held pulls and registrations see it
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the member is stopping: a survivor takes the fetch over
+            answered.complete(null);
+        }
         return answered;
+    }
+
+    /** What a fetch knows about where it is: the next piece to read, the bytes before it, the running file digest. */
+    private static final class Position {
+        int piece;
+        long total;
+        /** The whole file's digest so far; null when the fetch did not read from the first byte. */
+        MessageDigest whole;
+
+        Position(int piece, long total, MessageDigest whole) {
+            this.piece = piece;
+            this.total = total;
+            this.whole = whole;
+        }
+
+        void restartFromZero() {
+            piece = 0;
+            total = 0;
+            whole = Digests.newSha256();
+        }
+    }
+
+    /** The retries of one fetch: at most {@link #MAX_RETRIES} in a row, each after its wait and one INFO line. */
+    private final class Retries {
+        private final String taskId;
+        private final String displayUrl;
+        private int inARow;
+
+        Retries(String taskId, String displayUrl) {
+            this.taskId = taskId;
+            this.displayUrl = displayUrl;
+        }
+
+        /** A piece landed: the next fault gets the full series of retries again. */
+        void progress() {
+            inARow = 0;
+        }
+
+        /** Waits before the next retry and says so; false when none is left (or the member is stopping). */
+        boolean next(String why, long fromByte) throws InterruptedIOException {
+            if (stopping || inARow >= MAX_RETRIES) {
+                return false;
+            }
+            Duration wait = backoff.get(inARow);
+            inARow++;
+            int n = inARow;
+            metrics.originRetries.incrementAndGet();
+            LOG.info(() -> "task " + taskId + ": origin " + displayUrl + ": " + why + "; retry " + n + "/" + MAX_RETRIES
+                    + " in " + wait.toMillis() + " ms" + (fromByte > 0 ? " from byte " + fromByte : ""));
+            try {
+                Thread.sleep(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting to retry");
+            }
+            return !stopping;
+        }
+
+        int count() {
+            return inARow;
+        }
     }
 
     private void run(String taskId, CompletableFuture<Void> answered) {
@@ -118,20 +228,30 @@ public final class BackToSource {
             });
             return; // start() signals the task when the fetch ends, however it ends
         }
+        if (startPiece == 0 && cdn.holds(taskId) && !cdn.isWriting(taskId)) {
+            cdn.delete(taskId); // what an earlier fetch of it left here (it failed, or is from before a restart)
+        }
         String url = seal.openUrl(rec.sealedUrl(), taskId);
         String displayUrl = rec.displayUrl();
         // only the headers given for the URL this task fetches (after a restart, not the failed URL's)
         String urlKey = rec.urlKey();
         Map<String, String> originHeaders = headers.get(taskId).map(h -> h.forUrl(urlKey)).orElse(Map.of());
+        Retries retries = new Retries(taskId, displayUrl);
+        Position at = new Position(startPiece, startByte, startPiece == 0 ? Digests.newSha256() : null);
         OriginClient.OriginResponse resp;
         try {
-            resp = origin.open(url, originHeaders, startByte, null);
+            resp = openAt(taskId, url, originHeaders, at, rec.pieceSize(), rec.contentLength(), retries);
         } catch (OriginFailure f) {
             LOG.warning(() -> "task " + taskId + ": " + f.getMessage());
             fail(taskId, f.code(), f.getMessage(), f.httpStatus());
             return;
+        } catch (InterruptedIOException e) {
+            return; // stopping: a survivor takes over
         }
-        long length = startByte > 0 ? rec.contentLength() : resp.contentLength();
+        if (resp == null) {
+            return; // failed (and said why) or stopping
+        }
+        long length = startByte > 0 && at.piece > 0 ? rec.contentLength() : resp.contentLength();
         long now = clock.getAsLong();
         String member = self.memberId();
         String sourceId = self.sourceId();
@@ -152,20 +272,82 @@ public final class BackToSource {
         }
         int pieceSize = current.pieceSize();
         LOG.info(() -> "task " + taskId + ": back-to-source from " + displayUrl
-                + (startPiece > 0 ? " resuming at piece " + startPiece : "") + ", length " + length
+                + (at.piece > 0 ? " resuming at piece " + at.piece : "") + ", length " + length
                 + ", piece size " + pieceSize);
-        try (InputStream in = resp.body(); FileChannel ch = cdn.openForWrite(taskId, pieceSize)) {
+        try (FileChannel ch = cdn.openForWrite(taskId, pieceSize)) {
             cdn.writing(taskId, true);
             try {
-                copy(taskId, in, ch, resp.status() == 200 ? startByte : 0, startPiece, pieceSize, length,
-                        startPiece == 0 ? current.expectedDigest() : null);
+                copy(taskId, url, originHeaders, resp, ch, at, pieceSize, length, current.expectedDigest(), displayUrl,
+                        retries);
             } finally {
                 cdn.writing(taskId, false);
             }
+        } catch (CdnStore.WriteFailure w) {
+            LOG.warning(() -> "task " + taskId + ": " + w.getMessage() + "; its partial copy is deleted");
+            deleteQuietly(taskId);
+            fail(taskId, w.noSpace() ? "no_space" : "disk_error", w.getMessage(), 507);
+        } catch (InterruptedIOException e) {
+            LOG.fine(() -> "task " + taskId + ": fetch interrupted (stopping)");
         } catch (IOException e) {
             String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + SafeText.scrub(e.getMessage()));
             LOG.warning(() -> "task " + taskId + ": origin body failed: " + why);
             fail(taskId, "origin_error", "origin body failed: " + why, 502);
+        } finally {
+            close(resp.body());
+        }
+    }
+
+    /**
+     * Opens the origin at {@code at} (a {@code Range} request past the first byte), retrying what may pass
+     * (5xx, 429, a cut connection, a 206 at another offset). An origin that ignores the Range (200) is read
+     * from the first byte again: {@code at} moves back to 0. Returns null when the task failed here (the
+     * reason is recorded) or the member is stopping; throws a permanent failure at once.
+     */
+    private OriginClient.OriginResponse openAt(String taskId, String url, Map<String, String> originHeaders, Position at,
+                                               int pieceSize, long knownLength, Retries retries)
+            throws OriginFailure, InterruptedIOException {
+        while (true) {
+            long fromByte = at.total;
+            String why;
+            try {
+                OriginClient.OriginResponse r = origin.open(url, originHeaders, fromByte, null);
+                if (fromByte == 0 || (r.status() == 206 && r.rangeStart() == fromByte)) {
+                    return r;
+                }
+                if (r.status() == 200) {
+                    // the origin ignores Range: read it all again, checking what was published against it
+                    if (knownLength >= 0 && r.contentLength() >= 0 && r.contentLength() != knownLength) {
+                        close(r.body());
+                        fail(taskId, "origin_changed", "the origin now sends " + r.contentLength() + " bytes, not "
+                                + knownLength, 502);
+                        return null;
+                    }
+                    LOG.info(() -> "task " + taskId + ": the origin ignored Range from byte " + fromByte
+                            + "; reading it again from the first byte");
+                    at.restartFromZero();
+                    return r;
+                }
+                close(r.body());
+                why = "206 from byte " + r.rangeStart() + " when asked for byte " + fromByte;
+            } catch (OriginFailure f) {
+                if (!f.retriable()) {
+                    throw f;
+                }
+                why = f.getMessage();
+                if (!retries.next(why, fromByte)) {
+                    if (stopping) {
+                        return null;
+                    }
+                    throw new OriginFailure(f.httpStatus(), f.code(), f.getMessage() + " (after " + MAX_RETRIES + " retries)");
+                }
+                continue;
+            }
+            if (!retries.next(why, fromByte)) {
+                if (!stopping) {
+                    fail(taskId, "origin_error", "origin answered " + why + " (after " + MAX_RETRIES + " retries)", 502);
+                }
+                return null;
+            }
         }
     }
 
@@ -175,63 +357,122 @@ public final class BackToSource {
 
     private static final Chunk END = new Chunk(null, -1, 0, 0, false);
 
+    /** The body ended before the length the origin announced. */
+    private static final class ShortBody extends IOException {
+        ShortBody(long got, long announced) {
+            super("origin sent " + got + " of " + announced + " bytes");
+        }
+    }
+
     /**
      * Reads pieces from the origin on this thread while one publisher thread hashes, writes and
-     * publishes the ones already read, in order.
+     * publishes the ones already read, in order. A body that breaks off is asked for again (see the class
+     * comment) from the first piece not yet read.
      */
-    private void copy(String taskId, InputStream in, FileChannel ch, long skip, int startPiece, int pieceSize,
-                      long length, String expectedDigest) throws IOException {
-        if (skip > 0) {
-            in.skipNBytes(skip);
-        }
-        MessageDigest whole = startPiece == 0 ? Digests.newSha256() : null;
+    private void copy(String taskId, String url, Map<String, String> originHeaders, OriginClient.OriginResponse first,
+                      FileChannel ch, Position at, int pieceSize, long length, String expectedDigest, String displayUrl,
+                      Retries retries) throws IOException {
         BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(PIPELINE_BUFFERS);
         // room for every buffer plus the end marker: handing over never blocks
         BlockingQueue<Chunk> ready = new ArrayBlockingQueue<>(PIPELINE_BUFFERS + 1);
         CompletableFuture<Boolean> published = new CompletableFuture<>();
-        executor.execute(() -> publish(taskId, ch, free, ready, published));
+        publishers.execute(() -> publish(taskId, ch, free, ready, published));
         int allocated = 0;
-        int piece = startPiece;
-        long total = (long) startPiece * pieceSize;
+        // a file smaller than a piece needs no piece-sized buffer (many small files at once stay small)
+        int readSize = length >= 0 ? (int) Math.min(pieceSize, length) : pieceSize;
         long started = System.nanoTime();
         long fetched = 0;
         boolean complete = false;
+        InputStream in = first.body();
         try {
+            read:
             while (true) {
-                if (published.isDone()) {
-                    // the publisher stopped (origin changed, or a write failed): it said why
-                    break;
-                }
-                byte[] buf = free.poll();
-                if (buf == null && allocated < PIPELINE_BUFFERS) {
-                    buf = new byte[pieceSize];
-                    allocated++;
-                }
-                while (buf == null && !published.isDone()) {
-                    buf = free.poll(50, TimeUnit.MILLISECONDS);
-                }
-                if (buf == null) {
-                    break;
-                }
-                int n = in.readNBytes(buf, 0, pieceSize);
-                if (n == 0 && piece > 0) {
-                    // only an empty file has an empty (first and only) piece
-                    complete = true;
-                    break;
-                }
-                if (whole != null) {
-                    whole.update(buf, 0, n);
-                }
-                metrics.bytesFromOrigin.addAndGet(n);
-                total += n;
-                fetched += n;
-                boolean last = n < pieceSize || (length >= 0 && total >= length);
-                ready.add(new Chunk(buf, piece, n, total, last));
-                piece++;
-                pace(started, fetched);
-                if (last) {
-                    complete = true;
-                    break;
+                try {
+                    while (true) {
+                        if (published.isDone()) {
+                            // the publisher stopped (origin changed, or a write failed): it said why
+                            break read;
+                        }
+                        byte[] buf = free.poll();
+                        if (buf == null && allocated < PIPELINE_BUFFERS) {
+                            buf = new byte[readSize];
+                            allocated++;
+                        }
+                        while (buf == null && !published.isDone()) {
+                            buf = free.poll(50, TimeUnit.MILLISECONDS);
+                        }
+                        if (buf == null) {
+                            break read;
+                        }
+                        int n;
+                        try {
+                            n = in.readNBytes(buf, 0, readSize);
+                        } catch (IOException e) {
+                            free.add(buf);
+                            throw e;
+                        }
+                        metrics.bytesFromOrigin.addAndGet(n);
+                        fetched += n;
+                        boolean last;
+                        if (length >= 0) {
+                            long want = Math.min(pieceSize, length - at.total);
+                            if (n < want) {
+                                free.add(buf);
+                                throw new ShortBody(at.total + n, length);
+                            }
+                            last = at.total + n >= length;
+                        } else {
+                            if (n == 0 && at.piece > 0) {
+                                // only an empty file has an empty (first and only) piece
+                                free.add(buf);
+                                complete = true;
+                                break read;
+                            }
+                            last = n < pieceSize;
+                        }
+                        if (at.whole != null) {
+                            at.whole.update(buf, 0, n);
+                        }
+                        at.total += n;
+                        ready.add(new Chunk(buf, at.piece, n, at.total, last));
+                        at.piece++;
+                        retries.progress();
+                        pace(started, fetched);
+                        if (last) {
+                            complete = true;
+                            break read;
+                        }
+                    }
+                } catch (IOException e) {
+                    if (e instanceof InterruptedIOException && !(e instanceof java.net.SocketTimeoutException)) {
+                        throw e; // interrupted: the member is stopping
+                    }
+                    if (stopping) {
+                        return;
+                    }
+                    close(in);
+                    String why = e instanceof ShortBody ? e.getMessage()
+                            : "body cut off (" + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + SafeText.scrub(e.getMessage())) + ")";
+                    if (!retries.next(why, at.total)) {
+                        if (!stopping) {
+                            LOG.warning(() -> "task " + taskId + ": origin " + why + " (after " + MAX_RETRIES + " retries)");
+                            fail(taskId, "origin_error", "origin " + why + " (after " + MAX_RETRIES + " retries)", 502);
+                        }
+                        return;
+                    }
+                    OriginClient.OriginResponse again;
+                    try {
+                        again = openAt(taskId, url, originHeaders, at, pieceSize, length, retries);
+                    } catch (OriginFailure f) {
+                        LOG.warning(() -> "task " + taskId + ": " + f.getMessage());
+                        fail(taskId, f.code(), f.getMessage(), f.httpStatus());
+                        return;
+                    }
+                    if (again == null) {
+                        return;
+                    }
+                    in = again.body();
                 }
             }
         } catch (InterruptedException e) {
@@ -239,32 +480,63 @@ public final class BackToSource {
             throw new InterruptedIOException("interrupted while fetching");
         } finally {
             ready.add(END);
+            close(in);
             // every piece read is published (or the publisher stopped) before anything else happens
             complete &= awaitPublisher(published);
         }
         if (!complete) {
             return;
         }
+        long total = at.total;
         if (length >= 0 && total != length) {
             fail(taskId, "origin_error", "origin sent " + total + " bytes, announced " + length, 502);
             return;
         }
-        String digest = whole == null ? null : Digests.format(whole);
-        if (expectedDigest != null && digest != null && !expectedDigest.equals(digest)) {
-            LOG.warning(() -> "task " + taskId + ": digest mismatch, expected " + expectedDigest + " got " + digest
+        // the whole file is checked when this fetch read it from the first byte (resumed with Range or not)
+        String digest = at.whole == null ? null : Digests.format(at.whole);
+        String want = expectedDigest;
+        if (want != null && digest != null && !want.equals(digest)) {
+            LOG.warning(() -> "task " + taskId + ": digest mismatch, expected " + want + " got " + digest
                     + "; data deleted");
             cdn.delete(taskId);
-            fail(taskId, "digest_mismatch", "content digest " + digest + " does not match expected " + expectedDigest, 502);
+            fail(taskId, "digest_mismatch", "content digest " + digest + " does not match expected " + want, 502);
             return;
         }
+        // kept for a restart before it is SUCCESS: once the grid says SUCCESS, the copy survives a restart
+        boolean kept = keep(taskId, displayUrl, total, pieceSize, digest, expectedDigest);
         long finalTotal = total;
-        store.update(taskId, r -> {
-            if (r != null) {
-                r.originFinished(finalTotal, digest);
+        TaskStatus status = store.update(taskId, r -> {
+            if (r == null) {
+                return Result.of(null, null);
             }
-            return Result.of(r, null);
+            r.originFinished(finalTotal, digest);
+            return Result.of(r, r.status());
         });
         LOG.info(() -> "task " + taskId + ": back-to-source done, " + finalTotal + " bytes");
+        if (kept && status != TaskStatus.SUCCESS) {
+            cdn.forgetMeta(taskId);
+        }
+    }
+
+    /**
+     * Writes {@code meta.json} when this member holds every piece (a resumed fetch does not: its first
+     * pieces are on other members and peers), so a restarted member serves the copy again.
+     */
+    private boolean keep(String taskId, String displayUrl, long length, int pieceSize, String fileDigest,
+                         String expectedDigest) {
+        Optional<List<String>> digests = cdn.allDigests(taskId, io.dfly.core.piece.PieceSizeRule.pieceCount(length, pieceSize));
+        if (digests.isEmpty()) {
+            return false;
+        }
+        try {
+            cdn.writeMeta(new CdnStore.TaskMeta(taskId, displayUrl, length, pieceSize, digests.get(), fileDigest,
+                    expectedDigest, true));
+            return true;
+        } catch (IOException e) {
+            String why = SafeText.scrub(String.valueOf(e.getMessage()));
+            LOG.warning(() -> "task " + taskId + ": served, but not kept for a restart: " + why);
+            return false;
+        }
     }
 
     /** Whether every piece handed over was published; rethrows the publisher's IOException. */
@@ -307,8 +579,11 @@ public final class BackToSource {
                     return;
                 }
                 String digest = Digests.sha256(c.buf(), 0, c.length());
-                cdn.writePiece(ch, taskId, c.piece(), c.buf(), c.length(), digest);
-                free.add(c.buf());
+                try {
+                    cdn.writePiece(ch, taskId, c.piece(), c.buf(), c.length(), digest);
+                } finally {
+                    free.add(c.buf());
+                }
                 if (c.last()) {
                     // last piece: the length must be final before it is shared
                     long finalTotal = c.totalAfter();
@@ -366,13 +641,22 @@ public final class BackToSource {
         stopping = true;
     }
 
+    private void deleteQuietly(String taskId) {
+        try {
+            cdn.delete(taskId);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "task " + taskId + ": cannot delete its partial copy: " + SafeText.scrub(String.valueOf(e.getMessage())));
+        }
+    }
+
     private void fail(String taskId, String code, String reason, int httpStatus) {
         if (stopping) {
             return;
         }
+        long now = clock.getAsLong();
         store.update(taskId, r -> {
             if (r != null) {
-                r.fail(code, reason, httpStatus);
+                r.fail(code, reason, httpStatus, now);
             }
             return Result.of(r, null);
         });

@@ -57,8 +57,11 @@ public final class OriginClient {
                           String contentType) {
     }
 
-    /** An open origin response: its status, length (-1 unknown) and body. */
-    public record OriginResponse(int status, long contentLength, InputStream body, String contentType) {
+    /**
+     * An open origin response: its status, length (-1 unknown), body, and for a 206 the offset its body
+     * starts at ({@code Content-Range}; -1 when absent or unreadable), else 0.
+     */
+    public record OriginResponse(int status, long contentLength, InputStream body, String contentType, long rangeStart) {
     }
 
     /**
@@ -97,10 +100,12 @@ public final class OriginClient {
                 throw OriginFailure.fromStatus(status, SafeUrls.display(url));
             }
             long length = parseLength(r.contentLength());
+            long rangeStart = 0;
             if (status == 206) {
                 length = r.contentRange() == null ? -1 : totalFromContentRange(r.contentRange());
+                rangeStart = r.contentRange() == null ? -1 : startFromContentRange(r.contentRange());
             }
-            return new OriginResponse(status, length, r.body(), r.contentType());
+            return new OriginResponse(status, length, r.body(), r.contentType(), rangeStart);
         }
         throw new OriginFailure(502, "origin_error", "too many redirects for " + SafeUrls.display(url));
     }
@@ -145,6 +150,14 @@ public final class OriginClient {
             c.setRequestProperty("Accept", accept);
         }
         try {
+            c.connect();
+        } catch (IOException e) {
+            // refused, unknown host, no route, connect timeout: the origin is not there; retrying now won't help
+            c.disconnect();
+            throw new OriginFailure(502, "origin_unreachable", "cannot reach origin " + target.getHost()
+                    + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + SafeText.scrub(e.getMessage())));
+        }
+        try {
             int status = c.getResponseCode();
             InputStream body = status >= 400 ? c.getErrorStream() : c.getInputStream();
             if (body == null) {
@@ -153,9 +166,10 @@ public final class OriginClient {
             return new Answer(status, body, c.getHeaderField("Location"), c.getHeaderField("Content-Length"),
                     c.getHeaderField("Content-Range"), c.getHeaderField("Content-Type"));
         } catch (IOException e) {
+            // connected, then cut off (reset, no answer in time): worth another try
             c.disconnect();
-            throw new OriginFailure(502, "origin_unreachable", "cannot reach origin " + target.getHost()
-                    + ": " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + SafeText.scrub(e.getMessage())));
+            throw new OriginFailure(502, "origin_unreachable", "origin " + target.getHost() + " cut the request off: "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + SafeText.scrub(e.getMessage())), true);
         }
     }
 
@@ -175,6 +189,21 @@ public final class OriginClient {
             in.close();
         } catch (IOException ignored) {
             // nothing to do
+        }
+    }
+
+    /** {@code bytes 10-99/100} → 10; -1 when unreadable. */
+    static long startFromContentRange(String value) {
+        String v = value.trim();
+        int dash = v.indexOf('-');
+        int space = v.indexOf(' ');
+        if (!v.regionMatches(true, 0, "bytes", 0, 5) || dash < 0 || space < 0 || space > dash) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(v.substring(space + 1, dash).trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -4,6 +4,8 @@ import com.hazelcast.map.IMap;
 import io.dfly.supernode.preheat.PreheatRecord;
 import io.dfly.supernode.preheat.PreheatStore;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /** Preheat jobs in a Hazelcast map. */
@@ -27,5 +29,20 @@ public final class HazelcastPreheatStore implements PreheatStore {
     @Override
     public void put(PreheatRecord record) {
         map.set(record.id(), record);
+    }
+
+    @Override
+    public void remove(String id) {
+        map.delete(id);
+    }
+
+    @Override
+    public Collection<PreheatRecord> all() {
+        return List.copyOf(map.values());
+    }
+
+    @Override
+    public int size() {
+        return map.size();
     }
 }

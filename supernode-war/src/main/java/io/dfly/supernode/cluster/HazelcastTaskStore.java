@@ -70,6 +70,17 @@ public final class HazelcastTaskStore implements TaskStore {
         return map.executeOnKey(taskId, new ActionProcessor<>(action));
     }
 
+    /** One Hazelcast operation per partition concerned ({@code executeOnKeys}), never a scan of the map. */
+    @Override
+    public <R> Map<String, R> updateKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
+        return map.executeOnKeys(taskIds, new ActionProcessor<>(action));
+    }
+
+    @Override
+    public <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
+        return map.executeOnKeys(taskIds, new ReadProcessor<>(action));
+    }
+
     @Override
     public <R> Map<String, R> updateAll(TaskAction<R> action) {
         return map.executeOnEntries(new ActionProcessor<>(action));

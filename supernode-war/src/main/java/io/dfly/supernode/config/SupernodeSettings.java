@@ -41,6 +41,8 @@ public final class SupernodeSettings {
     public static final String PLUGINS_DIR = "dfly.plugins.dir";
     public static final String SEED_UPLOAD_LIMIT = "dfly.supernode.seed-upload-limit";
     public static final String REGISTER_TIMEOUT = "dfly.supernode.register-timeout";
+    /** How long a FAILED task (its record, sealed headers and CDN data) is kept. */
+    public static final String FAILED_TASK_TTL = "dfly.supernode.failed-task-ttl";
     /** The cluster secret every enrolled host shares (read by {@link SupernodeSecrets}, not here). */
     public static final String CLUSTER_SECRET_FILE = ClusterSecret.PROPERTY;
     /** The operator token guarding preheat and task listings (read by {@link SupernodeSecrets}). */
@@ -66,6 +68,7 @@ public final class SupernodeSettings {
     private final Optional<Path> pluginsDir;
     private final int seedUploadLimit;
     private final Duration registerTimeout;
+    private final Duration failedTaskTtl;
     private final Path clusterSecretFile;
     private final boolean clusterSecretFileIsDefault;
     private final Path apiTokenFile;
@@ -92,6 +95,7 @@ public final class SupernodeSettings {
         pluginsDir = s.existingDir(PLUGINS_DIR);
         seedUploadLimit = s.integer(SEED_UPLOAD_LIMIT, 50, 1, 100_000);
         registerTimeout = s.duration(REGISTER_TIMEOUT, Duration.ofSeconds(60));
+        failedTaskTtl = s.duration(FAILED_TASK_TTL, Duration.ofMinutes(10));
         clusterSecretFileIsDefault = s.raw(CLUSTER_SECRET_FILE).isEmpty();
         clusterSecretFile = Path.of(Settings.expandHome(s.string(CLUSTER_SECRET_FILE, ClusterSecret.DEFAULT_FILE)));
         apiTokenFileIsDefault = s.raw(API_TOKEN_FILE).isEmpty();
@@ -149,6 +153,8 @@ public final class SupernodeSettings {
     public int seedUploadLimit() { return seedUploadLimit; }
     /** How long a registration waits for the origin's response headers. */
     public Duration registerTimeout() { return registerTimeout; }
+    /** How long a FAILED task is kept before it is removed with its headers and CDN data. */
+    public Duration failedTaskTtl() { return failedTaskTtl; }
     public Path clusterSecretFile() { return clusterSecretFile; }
     /** Whether the cluster secret file is the default one (created on first start when missing). */
     public boolean clusterSecretFileIsDefault() { return clusterSecretFileIsDefault; }

@@ -11,6 +11,7 @@ import io.dfly.supernode.task.TaskService;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -25,10 +26,20 @@ import java.util.logging.Logger;
  * Preheat (Harbor's Dragonfly provider): pulls a file, or every blob of an image, into the CDN
  * before anyone asks. The job id is derived from type and URL, so asking again for the same content
  * answers the existing job (a failed one is retried).
+ *
+ * <p>Jobs are bounded: at most {@link #MAX_RECORDS}; a finished one is forgotten {@link #FINISHED_TTL}
+ * after it ended (one still unfinished that long after its longest wait, too: its member is gone); a new
+ * job when the store is full is answered 503 with {@code Retry-After}.
  */
 public final class PreheatService {
     private static final Logger LOG = Logger.getLogger(PreheatService.class.getName());
     private static final Duration MAX_WAIT = Duration.ofHours(6);
+    /** Most preheat jobs kept (cluster-wide). */
+    public static final int MAX_RECORDS = 1000;
+    /** How long a finished job is kept. */
+    public static final Duration FINISHED_TTL = Duration.ofHours(24);
+    /** {@code Retry-After} of a preheat refused because the store is full. */
+    static final int FULL_RETRY_AFTER_SECONDS = 60;
 
     private final PreheatStore store;
     private final TaskService tasks;
@@ -67,6 +78,11 @@ public final class PreheatService {
         }
         String id = HexFormat.of().formatHex(io.dfly.core.piece.Digests.newSha256()
                 .digest((kind + "|" + normalized).getBytes(StandardCharsets.UTF_8)));
+        expireOld();
+        if (store.size() >= MAX_RECORDS && store.get(id).isEmpty()) {
+            throw new ApiException(503, "preheat_full", MAX_RECORDS + " preheat jobs are kept already (each for "
+                    + FINISHED_TTL.toHours() + " h after it ends); try again later", FULL_RETRY_AFTER_SECONDS);
+        }
         // the record (in the grid) keeps the URL as shown: a query may hold a token
         PreheatRecord fresh = new PreheatRecord(id, kind, SafeUrls.display(normalized), "WAITING", now(), "", "");
         Optional<PreheatRecord> existing = store.putIfAbsent(fresh);
@@ -80,6 +96,34 @@ public final class PreheatService {
         LOG.info(() -> "preheat " + id + ": " + kind + " " + SafeUrls.display(normalized));
         executor.execute(() -> run(fresh, url, h));
         return id;
+    }
+
+    /** Forgets jobs that ended {@link #FINISHED_TTL} ago, and unfinished ones far past their longest wait. */
+    void expireOld() {
+        Instant now = clock.instant();
+        for (PreheatRecord r : store.all()) {
+            if (expired(r, now)) {
+                store.remove(r.id());
+            }
+        }
+    }
+
+    static boolean expired(PreheatRecord r, Instant now) {
+        boolean finished = r.status().equals("SUCCESS") || r.status().equals("FAIL");
+        Instant since = parse(finished ? r.finishTime() : r.startTime());
+        if (since == null) {
+            return false;
+        }
+        Duration keep = finished ? FINISHED_TTL : FINISHED_TTL.plus(MAX_WAIT);
+        return !since.plus(keep).isAfter(now);
+    }
+
+    private static Instant parse(String time) {
+        try {
+            return time == null || time.isEmpty() ? null : Instant.parse(time);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     public PreheatRecord get(String id) {

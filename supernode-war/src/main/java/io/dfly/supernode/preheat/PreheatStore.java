@@ -1,5 +1,6 @@
 package io.dfly.supernode.preheat;
 
+import java.util.Collection;
 import java.util.Optional;
 
 /** Where preheat jobs live (a Hazelcast map in the WAR, any member can answer about any job). */
@@ -10,4 +11,11 @@ public interface PreheatStore {
     Optional<PreheatRecord> putIfAbsent(PreheatRecord record);
 
     void put(PreheatRecord record);
+
+    void remove(String id);
+
+    /** Every job (at most {@link PreheatService#MAX_RECORDS} or so: the service keeps it bounded). */
+    Collection<PreheatRecord> all();
+
+    int size();
 }

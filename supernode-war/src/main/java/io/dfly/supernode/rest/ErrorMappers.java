@@ -29,7 +29,11 @@ public final class ErrorMappers {
     public static class Api implements ExceptionMapper<ApiException> {
         @Override
         public Response toResponse(ApiException e) {
-            return error(e.status(), e.code(), e.getMessage());
+            Response r = error(e.status(), e.code(), e.getMessage());
+            if (e.retryAfterSeconds() > 0) {
+                return Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build();
+            }
+            return r;
         }
     }
 

@@ -3,6 +3,7 @@ package io.dfly.supernode.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dfly.core.protocol.Heartbeat;
 import io.dfly.supernode.task.ApiException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Produces;
@@ -18,7 +19,11 @@ import java.io.OutputStream;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Type;
 
-/** JSON with Jackson for the protocol records; malformed JSON is a 400 with an ErrorBody, never a 500. */
+/**
+ * JSON with Jackson for the protocol records; malformed JSON is a 400 with an ErrorBody, never a 500. A body
+ * over {@link #MAX_BODY_BYTES} is a 413 {@code too_large}, refused before it is parsed (and, when its
+ * {@code Content-Length} says so, before it is read).
+ */
 @Provider
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -26,6 +31,14 @@ public class JsonProvider implements MessageBodyReader<Object>, MessageBodyWrite
     static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false);
+
+    /** Largest JSON request body read. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+    /**
+     * Largest heartbeat body: {@link Heartbeat#MAX_TASKS} quoted 64-char task ids are ~68 KB, more than
+     * {@link #MAX_BODY_BYTES}; a heartbeat may be that big, no other body may.
+     */
+    public static final int MAX_HEARTBEAT_BYTES = 80 * 1024;
 
     private static boolean handles(Class<?> type, MediaType mediaType) {
         return type != String.class && !java.io.InputStream.class.isAssignableFrom(type)
@@ -41,11 +54,30 @@ public class JsonProvider implements MessageBodyReader<Object>, MessageBodyWrite
     @Override
     public Object readFrom(Class<Object> type, Type genericType, Annotation[] annotations, MediaType mediaType,
                            MultivaluedMap<String, String> httpHeaders, InputStream entityStream) throws IOException {
+        int max = Heartbeat.class.equals(type) ? MAX_HEARTBEAT_BYTES : MAX_BODY_BYTES;
+        String declared = httpHeaders == null ? null : httpHeaders.getFirst("Content-Length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.trim()) > max) {
+                    throw tooLarge(max);
+                }
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("invalid Content-Length");
+            }
+        }
+        byte[] body = entityStream.readNBytes(max + 1);
+        if (body.length > max) {
+            throw tooLarge(max);
+        }
         try {
-            return MAPPER.readValue(entityStream, MAPPER.constructType(genericType));
+            return MAPPER.readValue(body, MAPPER.constructType(genericType));
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("malformed JSON body: " + e.getOriginalMessage());
         }
+    }
+
+    static ApiException tooLarge(int max) {
+        return new ApiException(413, "too_large", "request body over " + max / 1024 + " KiB");
     }
 
     @Override

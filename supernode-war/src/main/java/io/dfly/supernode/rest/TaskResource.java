@@ -1,5 +1,6 @@
 package io.dfly.supernode.rest;
 
+import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
@@ -10,6 +11,7 @@ import io.dfly.supernode.auth.PeerAuthenticator;
 import io.dfly.supernode.task.TaskView;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -29,7 +31,7 @@ import java.util.concurrent.CompletionException;
 
 /**
  * The peer-facing task API (see docs/PROTOCOL.md): enrolled hosts only, each acting for its own peer id;
- * the listings are the operator's.
+ * the listings are the operator's. Registrations and pulls that wait release the HTTP thread meanwhile.
  */
 @Path("/api/v1")
 @RequestScoped
@@ -39,14 +41,26 @@ public class TaskResource {
     @Inject
     SupernodeRuntime runtime;
 
+    /**
+     * Answered once the origin's answer is known, without holding the HTTP thread. The {@code peerUrl}'s
+     * host must be the address this request came from (the TCP peer: no proxy header is trusted).
+     */
     @POST
     @Path("/tasks")
     @EnrolledHostsOnly
-    public RegisterResponse register(RegisterRequest req, @Context ContainerRequestContext request) {
-        if (req != null) {
-            PeerAuthenticator.requireSamePeer(EnrolledHostFilter.peerId(request), req.peerId());
+    public void register(RegisterRequest req, @Context ContainerRequestContext request, @Context HttpServletRequest http,
+                         @Suspended AsyncResponse async) {
+        CompletableFuture<RegisterResponse> answer;
+        try {
+            if (req != null) {
+                PeerAuthenticator.requireSamePeer(EnrolledHostFilter.peerId(request), req.peerId());
+            }
+            answer = runtime.tasks().registerAsync(req, http.getRemoteAddr());
+        } catch (RuntimeException e) {
+            async.resume(e);
+            return;
         }
-        return runtime.tasks().register(req);
+        resumeWhenDone(answer, async);
     }
 
     /**
@@ -68,6 +82,10 @@ public class TaskResource {
             async.resume(e);
             return;
         }
+        resumeWhenDone(answer, async);
+    }
+
+    private static void resumeWhenDone(CompletableFuture<?> answer, AsyncResponse async) {
         answer.whenComplete((response, error) -> {
             if (error != null) {
                 async.resume(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
@@ -77,6 +95,7 @@ public class TaskResource {
         });
     }
 
+    /** Counted only when it ends an assignment this supernode made to that peer (else ignored; still 204). */
     @POST
     @Path("/tasks/{taskId}/reports")
     @EnrolledHostsOnly
@@ -95,12 +114,12 @@ public class TaskResource {
         runtime.tasks().leave(taskId, peerId);
     }
 
-    /** The filter checked that the path's peer is the token's. */
+    /** {@code {"tasks":[taskId,...]}}: touches the peer in those tasks only. The filter checked the path's peer. */
     @POST
     @Path("/peers/{peerId}/heartbeat")
     @EnrolledHostsOnly
-    public void heartbeat(@PathParam("peerId") String peerId) {
-        runtime.tasks().heartbeat(peerId);
+    public void heartbeat(@PathParam("peerId") String peerId, Heartbeat beat) {
+        runtime.tasks().heartbeat(peerId, beat);
     }
 
     @GET

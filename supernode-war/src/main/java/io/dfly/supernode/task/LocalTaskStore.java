@@ -21,6 +21,24 @@ public final class LocalTaskStore implements TaskStore {
     }
 
     @Override
+    public synchronized <R> Map<String, R> updateKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
+        Map<String, R> out = new LinkedHashMap<>();
+        for (String id : taskIds) {
+            out.put(id, update(id, action));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
+        Map<String, R> out = new LinkedHashMap<>();
+        for (String id : taskIds) {
+            out.put(id, read(id, action));
+        }
+        return out;
+    }
+
+    @Override
     public synchronized <R> Map<String, R> updateAll(TaskAction<R> action) {
         Map<String, R> out = new LinkedHashMap<>();
         for (String id : Map.copyOf(tasks).keySet()) {

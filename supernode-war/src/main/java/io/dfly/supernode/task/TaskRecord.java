@@ -12,7 +12,6 @@ import io.dfly.scheduler.TaskSwarm;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +41,8 @@ public final class TaskRecord implements Serializable {
     private String failCode;
     private String failReason;
     private int failHttpStatus;
+    /** When it last FAILED (it expires {@code dfly.supernode.failed-task-ttl} later); 0 while it has not. */
+    private long failedAtMillis;
     /** Cluster member fetching from the origin now (or last). */
     private String seederMember;
     /** Member id → its source id in the swarm, for every member holding a CDN copy. */
@@ -75,6 +76,8 @@ public final class TaskRecord implements Serializable {
     public String failCode() { return failCode; }
     public String failReason() { return failReason; }
     public int failHttpStatus() { return failHttpStatus; }
+    /** When the task FAILED (meaningful while {@link #status()} is FAILED). */
+    public long failedAtMillis() { return failedAtMillis; }
     public String seederMember() { return seederMember; }
     public TaskSwarm swarm() { return swarm; }
     public String fileDigest() { return fileDigest != null ? fileDigest : expectedDigest; }
@@ -88,6 +91,65 @@ public final class TaskRecord implements Serializable {
 
     public void touch(long nowMillis) {
         lastAccessMillis = Math.max(lastAccessMillis, nowMillis);
+    }
+
+    /**
+     * A task put back from a member's CDN after a restart knows no origin URL (only its display form was
+     * kept on disk): the first registrant gives it its own URL, and its headers are then kept for it.
+     * Returns whether the URL was adopted.
+     */
+    public boolean adoptUrlIfNone(byte[] newSealedUrl, String newUrlKey, String newDisplayUrl) {
+        if (urlKey != null) {
+            return false;
+        }
+        sealedUrl = newSealedUrl.clone();
+        urlKey = newUrlKey;
+        displayUrl = newDisplayUrl;
+        return true;
+    }
+
+    /**
+     * A task as a restarted member's CDN kept it ({@code meta.json}): SUCCESS, every piece's digest
+     * published, {@code member} its seed. It has no origin URL until a registrant gives one
+     * ({@link #adoptUrlIfNone}); until then a fetch from the origin (a take-over) uses the display URL.
+     */
+    public static TaskRecord restored(String taskId, byte[] sealedDisplayUrl, String displayUrl, String expectedDigest,
+                                      String fileDigest, long contentLength, int pieceSize, List<String> pieceDigests,
+                                      String member, String sourceId, String sourceUrl, long nowMillis) {
+        TaskRecord r = new TaskRecord(taskId, sealedDisplayUrl, null, displayUrl, expectedDigest, member, nowMillis);
+        r.swarm = new TaskSwarm(taskId, pieceSize);
+        r.swarm.setContentLength(contentLength);
+        r.status = TaskStatus.RUNNING;
+        r.addSeed(member, sourceId, sourceUrl, nowMillis);
+        for (int n = 0; n < pieceDigests.size(); n++) {
+            r.piecePublished(sourceId, n, pieceDigests.get(n));
+        }
+        r.fileDigest = fileDigest;
+        r.status = r.swarm.allPiecesPublished() ? TaskStatus.SUCCESS : TaskStatus.FAILED;
+        return r;
+    }
+
+    /**
+     * Another member's kept CDN copy of this task: it becomes a seed of every piece when its length,
+     * piece size and digests are this task's. Returns whether it was added.
+     */
+    public boolean addRestoredSeed(long contentLength, int pieceSize, List<String> pieceDigests, String member,
+                                   String sourceId, String sourceUrl, long nowMillis) {
+        if (swarm == null || status == TaskStatus.FAILED || swarm.contentLength() != contentLength
+                || swarm.pieceSize() != pieceSize || swarm.pieceCount() != pieceDigests.size()) {
+            return false;
+        }
+        for (int n = 0; n < pieceDigests.size(); n++) {
+            String known = swarm.digest(n);
+            if (known != null && !known.equals(pieceDigests.get(n))) {
+                return false;
+            }
+        }
+        addSeed(member, sourceId, sourceUrl, nowMillis);
+        for (int n = 0; n < pieceDigests.size(); n++) {
+            piecePublished(sourceId, n, pieceDigests.get(n));
+        }
+        return true;
     }
 
     /**
@@ -156,11 +218,17 @@ public final class TaskRecord implements Serializable {
         }
     }
 
-    public void fail(String code, String reason, int httpStatus) {
+    public void fail(String code, String reason, int httpStatus, long nowMillis) {
         status = TaskStatus.FAILED;
         failCode = code;
         failReason = reason;
         failHttpStatus = httpStatus;
+        failedAtMillis = nowMillis;
+    }
+
+    /** Whether it FAILED at least {@code ttlMillis} ago (then it is removed, with its headers and CDN data). */
+    public boolean failureExpired(long nowMillis, long ttlMillis) {
+        return status == TaskStatus.FAILED && nowMillis - failedAtMillis >= ttlMillis;
     }
 
     /**
@@ -234,9 +302,13 @@ public final class TaskRecord implements Serializable {
             implements Serializable {
     }
 
-    /** A peer asks for work; assignments are recorded so sources' load is counted. */
-    public PullOutcome pull(String peerId, BitSet have, int maxPieces, PieceScheduler scheduler,
-                            long inFlightTimeoutMillis, long nowMillis) {
+    /**
+     * A peer asks for work; assignments are recorded so sources' load is counted. What the peer says it
+     * holds is not asked: it holds what it reported for an assignment ({@link TaskSwarm#report}). Peers
+     * that left or were silent longer than {@code goneAfterMillis} are dropped from the swarm on the way.
+     */
+    public PullOutcome pull(String peerId, int maxPieces, PieceScheduler scheduler, long inFlightTimeoutMillis,
+                            long goneAfterMillis, long nowMillis) {
         touch(nowMillis);
         if (status == TaskStatus.FAILED) {
             return outcome("FAILED", List.of(), 0);
@@ -253,7 +325,7 @@ public final class TaskRecord implements Serializable {
         } else {
             swarm.touch(peerId, nowMillis);
         }
-        swarm.addPieces(peerId, have);
+        swarm.dropGone(nowMillis, goneAfterMillis);
         int count = swarm.pieceCount();
         if (count >= 0 && me.pieceCount() >= count) {
             return outcome("DONE", List.of(), 0);
@@ -284,18 +356,42 @@ public final class TaskRecord implements Serializable {
         return length < 0 ? swarm.pieceSize() : PieceSizeRule.pieceLength(length, swarm.pieceSize(), n);
     }
 
+    /** What a report did: whether it ended an assignment, and the piece bytes it says came from another peer. */
+    public record ReportOutcome(boolean accepted, long fromPeerBytes) implements Serializable {
+        public static final ReportOutcome IGNORED = new ReportOutcome(false, 0);
+    }
+
     /**
-     * A peer reports a piece. Returns the piece's length when it came from another peer (for the
-     * "bytes served by peers" metric), else 0.
+     * A peer reports a piece. It counts only when it ends an assignment of that piece to that peer from that
+     * source ({@link TaskSwarm#report}); anything else is ignored.
      */
-    public long report(String peerId, int piece, String sourcePeerId, boolean success, long nowMillis) {
+    public ReportOutcome report(String peerId, int piece, String sourcePeerId, boolean success, long nowMillis) {
         touch(nowMillis);
         if (swarm == null || piece < 0 || swarm.digest(piece) == null) {
-            return 0;
+            return ReportOutcome.IGNORED;
         }
-        swarm.report(peerId, piece, sourcePeerId, success, nowMillis);
-        PeerState source = sourcePeerId == null ? null : swarm.peer(sourcePeerId);
-        return success && source != null && !source.isSupernode() ? pieceLength(piece) : 0;
+        if (!swarm.report(peerId, piece, sourcePeerId, success, nowMillis)) {
+            return ReportOutcome.IGNORED;
+        }
+        PeerState source = swarm.peer(sourcePeerId);
+        return new ReportOutcome(true, success && source != null && !source.isSupernode() ? pieceLength(piece) : 0);
+    }
+
+    /** The peer is alive (a heartbeat naming this task); a peer not in the swarm is ignored. */
+    public void peerAlive(String peerId, long nowMillis) {
+        if (swarm != null) {
+            swarm.touch(peerId, nowMillis);
+        }
+    }
+
+    /** The peer leaves the swarm for good (its slot is freed); returns whether it was in it. */
+    public boolean peerLeft(String peerId) {
+        return swarm != null && swarm.remove(peerId);
+    }
+
+    /** Drops peers that left or were silent longer than {@code goneAfterMillis} (at most one sweep a few seconds). */
+    public int dropGonePeers(long nowMillis, long goneAfterMillis) {
+        return swarm == null ? 0 : swarm.dropGone(nowMillis, goneAfterMillis);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.dfly.supernode.task;
 
+import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PieceSet;
@@ -19,21 +20,27 @@ import io.dfly.supernode.cdn.BackToSource;
 import io.dfly.supernode.metrics.SupernodeMetrics;
 import io.dfly.supernode.task.TaskAction.Result;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -63,6 +70,10 @@ public final class TaskService {
     public static final int HELD_WAIT_MILLIS = 10;
     /** How often a registration waiting for the origin's answer re-reads the task (another member may fetch it). */
     public static final long REGISTER_RECHECK_MILLIS = 50;
+    /** Most registrations waiting for an origin's answer on one member; more are answered 503 + Retry-After. */
+    public static final int MAX_WAITING_REGISTRATIONS = 256;
+    /** Default {@code dfly.supernode.failed-task-ttl}. */
+    public static final Duration DEFAULT_FAILED_TASK_TTL = Duration.ofMinutes(10);
 
     private final TaskStore store;
     private final OriginHeaderStore headers;
@@ -79,25 +90,31 @@ public final class TaskService {
     private final TaskSignals signals;
     private final ScheduledExecutorService holds;
     private final long pullHoldNanos;
+    private final long failedTaskTtlMillis;
+    private final int maxWaitingRegistrations;
+    /** Registrations of this member waiting for an origin's answer now. */
+    private final AtomicInteger waitingRegistrations = new AtomicInteger();
 
     /**
-     * @param secret  the cluster secret: signs each assignment's piece grant, seals the task's URL in the grid
-     * @param signals the wake-ups shared with {@code backToSource}
-     * @param holds   runs held pulls' time-outs and re-runs (a few threads); null: pulls are never held
+     * @param secret        the cluster secret: signs each assignment's piece grant, seals the task's URL in the grid
+     * @param failedTaskTtl how long a FAILED task is kept (then it goes, with its headers: {@link #sweep})
+     * @param signals       the wake-ups shared with {@code backToSource}
+     * @param holds         runs held pulls' and waiting registrations' time-outs and re-runs (a few threads);
+     *                      null: pulls are never held and registrations wait on the calling thread
      */
     public TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
                        ClusterSecret secret, SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
-                       Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock, TaskSignals signals,
-                       ScheduledExecutorService holds) {
+                       Duration registerTimeout, Duration failedTaskTtl, SupernodeMetrics metrics, LongSupplier clock,
+                       TaskSignals signals, ScheduledExecutorService holds) {
         this(store, headers, backToSource, self, secret, limits, peerDownloadLimit, volatileParams, registerTimeout,
-                metrics, clock, signals, holds, Duration.ofMillis(PULL_HOLD_MILLIS));
+                failedTaskTtl, metrics, clock, signals, holds, Duration.ofMillis(PULL_HOLD_MILLIS), MAX_WAITING_REGISTRATIONS);
     }
 
-    /** As above, holding pulls up to {@code pullHold} (tests). */
+    /** As above, holding pulls up to {@code pullHold}, with at most {@code maxWaitingRegistrations} waiting (tests). */
     TaskService(TaskStore store, OriginHeaderStore headers, BackToSource backToSource, SeedIdentity self,
                 ClusterSecret secret, SchedulerLimits limits, int peerDownloadLimit, List<String> volatileParams,
-                Duration registerTimeout, SupernodeMetrics metrics, LongSupplier clock, TaskSignals signals,
-                ScheduledExecutorService holds, Duration pullHold) {
+                Duration registerTimeout, Duration failedTaskTtl, SupernodeMetrics metrics, LongSupplier clock,
+                TaskSignals signals, ScheduledExecutorService holds, Duration pullHold, int maxWaitingRegistrations) {
         this.store = store;
         this.headers = headers;
         this.backToSource = backToSource;
@@ -108,39 +125,129 @@ public final class TaskService {
         this.peerDownloadLimit = peerDownloadLimit;
         this.volatileParams = List.copyOf(volatileParams);
         this.registerTimeout = registerTimeout;
+        this.failedTaskTtlMillis = failedTaskTtl.toMillis();
         this.metrics = metrics;
         this.clock = clock;
         this.signals = signals;
         this.holds = holds;
         this.pullHoldNanos = pullHold.toNanos();
+        this.maxWaitingRegistrations = maxWaitingRegistrations;
     }
 
     public SeedIdentity self() {
         return self;
     }
 
-    /** A peer joins the swarm; the first registration of a task starts back-to-source (once, cluster-wide). */
-    public RegisterResponse register(RegisterRequest req) {
-        if (req == null) {
-            throw ApiException.badRequest("missing request body");
+    /**
+     * A peer joins the swarm; the first registration of a task starts back-to-source (once, cluster-wide).
+     * Waits on the calling thread (tests, in-JVM callers); the REST resource uses {@link #registerAsync}.
+     */
+    public RegisterResponse register(RegisterRequest req, String remoteAddress) {
+        return await(registerAsync(req, remoteAddress));
+    }
+
+    /**
+     * A peer joins the swarm, answered once the origin's answer is known: no thread waits meanwhile (the
+     * wait is woken by {@link TaskSignals}), and at most {@link #MAX_WAITING_REGISTRATIONS} registrations
+     * wait on this member at once (more: 503 {@code busy} with {@code Retry-After}).
+     *
+     * @param remoteAddress the address the registration came from (the TCP peer, no proxy header): the
+     *                      host of {@code peerUrl} must be it, so a peer is a source only at its own address
+     */
+    public CompletableFuture<RegisterResponse> registerAsync(RegisterRequest req, String remoteAddress) {
+        String peerId;
+        String peerUrl;
+        CompletableFuture<String> task;
+        try {
+            if (req == null) {
+                throw ApiException.badRequest("missing request body");
+            }
+            peerId = requirePeerId(req.peerId());
+            peerUrl = requireHttpUrl(req.peerUrl(), "peerUrl");
+            requireOwnAddress(peerUrl, remoteAddress);
+            task = ensureTaskAsync(req.url(), req.headers(), req.digest(), req.identifier());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        String peerId = requirePeerId(req.peerId());
-        String peerUrl = requireHttpUrl(req.peerUrl(), "peerUrl");
-        String taskId = ensureTask(req.url(), req.headers(), req.digest(), req.identifier());
+        return task.thenApply(taskId -> joinSwarm(taskId, peerId, peerUrl));
+    }
+
+    /** What a registration answers, read inside the task's entry processor. */
+    private record Joining(long contentLength, int pieceSize, String status) implements java.io.Serializable {
+    }
+
+    private RegisterResponse joinSwarm(String taskId, String peerId, String peerUrl) {
         long now = clock.getAsLong();
-        TaskView view = store.update(taskId, r -> {
+        long goneAfter = goneAfterMillis();
+        Joining joined = store.update(taskId, r -> {
             if (r == null || r.swarm() == null) {
                 return Result.of(r, null);
             }
             r.swarm().join(peerId, peerUrl, false, now);
+            r.dropGonePeers(now, goneAfter);
             r.touch(now);
-            return Result.of(r, r.view(now, 0));
+            return Result.of(r, new Joining(r.contentLength(), r.pieceSize(), r.status().name()));
         });
-        if (view == null) {
+        if (joined == null) {
             throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering; try again");
         }
         signals.signal(taskId, peerId, wakeOnReport());
-        return new RegisterResponse(taskId, view.contentLength(), view.pieceSize(), view.status(), self.sourceId());
+        return new RegisterResponse(taskId, joined.contentLength(), joined.pieceSize(), joined.status(), self.sourceId());
+    }
+
+    /** A peer silent this long (or gone) is removed from its swarms: twice {@code dfly.supernode.peer-timeout}. */
+    private long goneAfterMillis() {
+        return 2 * limits.peerTimeoutMillis();
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+    /**
+     * The host of {@code peerUrl} must be the address the registration came from: a peer cannot name
+     * another host as the place its pieces are fetched from. An IP literal is compared as an address
+     * (an IPv4-mapped IPv6 remote equals its IPv4 form); a name never matches (nothing is resolved).
+     */
+    static void requireOwnAddress(String peerUrl, String remoteAddress) {
+        InetAddress remote = literal(remoteAddress);
+        String host = URI.create(peerUrl).getHost();
+        String bare = host != null && host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        InetAddress given = literal(bare);
+        if (remote == null || given == null || !given.equals(remote)) {
+            String y = remote == null ? String.valueOf(remoteAddress) : remote.getHostAddress();
+            throw ApiException.badRequest("peerUrl host " + host + " is not this host's address " + y
+                    + " \u2014 set dfly.dfdaemon.advertise-ip to " + y);
+        }
+    }
+
+    /** The address an IP literal names (no DNS lookup), or null for anything else. */
+    private static InetAddress literal(String text) {
+        if (text == null || text.isEmpty() || !(IPV4.matcher(text).matches() || text.indexOf(':') >= 0)) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(text); // a literal: parsed, never looked up
+        } catch (UnknownHostException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /** The future's value on this thread, its ApiException (or other runtime failure) rethrown as is. */
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(503, "interrupted", "interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new ApiException(500, "internal", "internal error: " + c.getClass().getSimpleName());
+        }
     }
 
     /**
@@ -154,6 +261,12 @@ public final class TaskService {
      * another registrant's URL. A failed task restarted by this registration fetches this URL.
      */
     public String ensureTask(String url, Map<String, String> originHeaders, String digest, String identifier) {
+        return await(ensureTaskAsync(url, originHeaders, digest, identifier));
+    }
+
+    /** {@link #ensureTask} without a waiting thread: the future completes with the task id, or fails as it throws. */
+    public CompletableFuture<String> ensureTaskAsync(String url, Map<String, String> originHeaders, String digest,
+                                                     String identifier) {
         requireHttpUrl(url, "url");
         String taskId;
         String normalizedUrl;
@@ -184,7 +297,9 @@ public final class TaskService {
                 return Result.of(r, Joined.FRESH);
             }
             r.touch(now);
-            return Result.of(r, new Joined(r.takeOverIfOrphaned(member, now), urlKey.equals(r.urlKey()), false));
+            // a task kept by a restarted member's CDN has no URL yet: this registrant's becomes it
+            boolean adopted = r.adoptUrlIfNone(sealedUrl, urlKey, displayUrl);
+            return Result.of(r, new Joined(r.takeOverIfOrphaned(member, now), urlKey.equals(r.urlKey()), adopted));
         });
         // a new or restarted task drops what an earlier registrant left; a same-URL joiner's headers are the latest
         if (joined.sameUrl() && (joined.fresh() || !given.headers().isEmpty())) {
@@ -192,19 +307,21 @@ public final class TaskService {
         }
         if (joined.claimed()) {
             LOG.info(() -> "task " + taskId + ": new, fetching " + displayUrl + " from the origin");
-            backToSource.start(taskId).join();
+            // the fetch signals the task when the origin has answered: the wait below wakes then
+            backToSource.start(taskId);
         }
-        Lifecycle rec = awaitOriginAnswer(taskId);
-        if (rec.status() == TaskStatus.FAILED) {
-            throw new ApiException(rec.failHttpStatus() > 0 ? rec.failHttpStatus() : 502,
-                    rec.failCode() != null ? rec.failCode() : "origin_error", rec.failReason());
-        }
-        return taskId;
+        return awaitOriginAnswer(taskId).thenApply(rec -> {
+            if (rec.status() == TaskStatus.FAILED) {
+                throw new ApiException(rec.failHttpStatus() > 0 ? rec.failHttpStatus() : 502,
+                        rec.failCode() != null ? rec.failCode() : "origin_error", rec.failReason());
+            }
+            return taskId;
+        });
     }
 
     /**
      * What a registration found: whether this member must fetch, whether the registrant's URL is the one
-     * the task fetches, and whether the task was new or restarted by it.
+     * the task fetches, and whether the task was new, restarted by it or took its URL.
      */
     record Joined(boolean claimed, boolean sameUrl, boolean fresh) implements java.io.Serializable {
         static final Joined FRESH = new Joined(true, true, true);
@@ -216,35 +333,138 @@ public final class TaskService {
     }
 
     /**
-     * Waits until the task is no longer WAITING: woken by this member's back-to-source, re-reading
-     * the task every {@link #REGISTER_RECHECK_MILLIS} in case another member fetches it.
+     * Completes once the task is no longer WAITING: woken by this member's back-to-source, re-reading
+     * the task every {@link #REGISTER_RECHECK_MILLIS} in case another member fetches it. No thread waits
+     * (unless there is no {@code holds} executor); a registration that has to wait counts against
+     * {@link #MAX_WAITING_REGISTRATIONS}.
      */
-    private Lifecycle awaitOriginAnswer(String taskId) {
-        long deadline = System.nanoTime() + registerTimeout.toNanos();
-        while (true) {
+    private CompletableFuture<Lifecycle> awaitOriginAnswer(String taskId) {
+        CompletableFuture<Lifecycle> answer = new CompletableFuture<>();
+        AnswerWait wait = new AnswerWait(taskId, answer);
+        if (holds == null) {
+            wait.block();
+        } else {
+            wait.attempt();
+        }
+        return answer;
+    }
+
+    /** Registrations waiting for an origin's answer on this member now. */
+    public int waitingRegistrations() {
+        return waitingRegistrations.get();
+    }
+
+    /** One registration waiting for the task's origin to answer. */
+    private final class AnswerWait {
+        private final String taskId;
+        private final CompletableFuture<Lifecycle> answer;
+        private final long deadline = System.nanoTime() + registerTimeout.toNanos();
+        /** Whether it holds one of the {@link #waitingRegistrations} places. */
+        private boolean counted;
+
+        AnswerWait(String taskId, CompletableFuture<Lifecycle> answer) {
+            this.taskId = taskId;
+            this.answer = answer;
+        }
+
+        /**
+         * Reads the task; the answer when it is known; else waits for a signal or the re-check time
+         * without a thread. Runs once at a time per wait (each re-run is scheduled by the last).
+         */
+        synchronized void attempt() {
+            if (answer.isDone()) {
+                return;
+            }
             // armed before reading: an answer landing between the read and the wait is not missed
             TaskSignals.Waiter waiter = signals.arm(taskId, null);
             try {
-                Lifecycle rec = lifecycle(taskId).orElse(null);
-                if (rec == null) {
-                    throw new ApiException(503, "task_gone", "task " + taskId + " was removed while registering");
-                }
-                if (rec.status() != TaskStatus.WAITING) {
-                    return rec;
-                }
-                long left = deadline - System.nanoTime();
+                long left = check();
                 if (left <= 0) {
-                    throw new ApiException(504, "origin_timeout", "the origin did not answer within " + registerTimeout);
+                    waiter.cancel();
+                    return;
                 }
-                if (signals.isClosed()) {
-                    throw new ApiException(503, "stopping", "the supernode is shutting down");
-                }
-                waiter.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(REGISTER_RECHECK_MILLIS)), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ApiException(503, "interrupted", "interrupted");
-            } finally {
+                ScheduledFuture<?> recheck = holds.schedule(waiter::fire,
+                        Math.min(left, TimeUnit.MILLISECONDS.toNanos(REGISTER_RECHECK_MILLIS)), TimeUnit.NANOSECONDS);
+                waiter.fired().thenRun(() -> {
+                    recheck.cancel(false);
+                    try {
+                        holds.execute(this::attempt);
+                    } catch (RejectedExecutionException e) {
+                        finish(null, new ApiException(503, "stopping", "the supernode is shutting down"));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
                 waiter.cancel();
+                finish(null, new ApiException(503, "stopping", "the supernode is shutting down"));
+            } catch (RuntimeException | Error e) {
+                waiter.cancel();
+                finish(null, e);
+            }
+        }
+
+        /** The same on the calling thread (no executor to hold it with). */
+        void block() {
+            while (!answer.isDone()) {
+                TaskSignals.Waiter waiter = signals.arm(taskId, null);
+                try {
+                    long left = check();
+                    if (left > 0) {
+                        waiter.await(Math.min(left, TimeUnit.MILLISECONDS.toNanos(REGISTER_RECHECK_MILLIS)),
+                                TimeUnit.NANOSECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    finish(null, new ApiException(503, "interrupted", "interrupted"));
+                } catch (RuntimeException | Error e) {
+                    finish(null, e);
+                } finally {
+                    waiter.cancel();
+                }
+            }
+        }
+
+        /** Reads the task and finishes the wait if it can; returns the nanoseconds left to wait (≤ 0: finished). */
+        private long check() {
+            Lifecycle rec = lifecycle(taskId).orElse(null);
+            if (rec == null) {
+                finish(null, new ApiException(503, "task_gone", "task " + taskId + " was removed while registering"));
+                return 0;
+            }
+            if (rec.status() != TaskStatus.WAITING) {
+                finish(rec, null);
+                return 0;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                finish(null, new ApiException(504, "origin_timeout", "the origin did not answer within " + registerTimeout));
+                return 0;
+            }
+            if (signals.isClosed()) {
+                finish(null, new ApiException(503, "stopping", "the supernode is shutting down"));
+                return 0;
+            }
+            if (!counted) {
+                if (waitingRegistrations.incrementAndGet() > maxWaitingRegistrations) {
+                    waitingRegistrations.decrementAndGet();
+                    metrics.registrationsRefused.incrementAndGet();
+                    finish(null, new ApiException(503, "busy", maxWaitingRegistrations
+                            + " registrations are already waiting for origins on this supernode; try again", 1));
+                    return 0;
+                }
+                counted = true;
+            }
+            return left;
+        }
+
+        private void finish(Lifecycle rec, Throwable error) {
+            if (counted) {
+                counted = false;
+                waitingRegistrations.decrementAndGet();
+            }
+            if (error != null) {
+                answer.completeExceptionally(error);
+            } else {
+                answer.complete(rec);
             }
         }
     }
@@ -271,8 +491,8 @@ public final class TaskService {
         return answer;
     }
 
-    /** A validated pull request. */
-    private record PullArgs(String taskId, String peerId, BitSet have, int max) {
+    /** A validated pull request (its {@code have} is checked for form, never trusted: see {@link TaskRecord#pull}). */
+    private record PullArgs(String taskId, String peerId, int max) {
     }
 
     /** A pull's outcome, and whether the task's origin fetch runs on another member (whose events wake nobody here). */
@@ -285,23 +505,22 @@ public final class TaskService {
             throw ApiException.badRequest("missing request body");
         }
         String peerId = requirePeerId(req.peerId());
-        BitSet have;
         try {
-            have = PieceSet.decode(req.have());
+            PieceSet.decode(req.have());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
         // a peer fetches at most peer-download-limit pieces at once, whatever it asks for
         int max = Math.max(0, Math.min(req.maxPieces(), peerDownloadLimit));
-        return new PullArgs(taskId, peerId, have, max);
+        return new PullArgs(taskId, peerId, max);
     }
 
     private Pulled pullOnce(PullArgs args) {
         String taskId = args.taskId();
         String peerId = args.peerId();
-        BitSet have = args.have();
         int max = args.max();
         long now = clock.getAsLong();
+        long goneAfter = goneAfterMillis();
         SchedulerLimits lim = limits;
         String member = self.memberId();
         // Hazelcast runs this update again on the backup replica: the time and the random seed are
@@ -312,7 +531,7 @@ public final class TaskService {
                 return Result.of(null, null);
             }
             RarestFirstScheduler scheduler = new RarestFirstScheduler(lim, new SplittableRandom(seed));
-            TaskRecord.PullOutcome o = r.pull(peerId, have, max, scheduler, lim.inFlightTimeoutMillis(), now);
+            TaskRecord.PullOutcome o = r.pull(peerId, max, scheduler, lim.inFlightTimeoutMillis(), goneAfter, now);
             boolean elsewhere = (r.status() == TaskStatus.WAITING || r.status() == TaskStatus.RUNNING)
                     && !member.equals(r.seederMember());
             return Result.of(r, new Pulled(o, elsewhere));
@@ -431,13 +650,18 @@ public final class TaskService {
         String source = report.sourcePeerId();
         boolean success = report.success();
         long now = clock.getAsLong();
-        Long fromPeer = store.update(taskId, r -> r == null ? Result.of(null, null)
+        TaskRecord.ReportOutcome outcome = store.update(taskId, r -> r == null ? Result.of(null, null)
                 : Result.of(r, r.report(peerId, piece, source, success, now)));
-        if (fromPeer == null) {
+        if (outcome == null) {
             throw ApiException.notFound("task_not_found", "no task " + taskId);
         }
+        if (!outcome.accepted()) {
+            // not the end of an assignment this supernode made: a claim, not a fact (still 204)
+            metrics.reportsIgnored.incrementAndGet();
+            return;
+        }
         if (success) {
-            metrics.bytesServedByPeers.addAndGet(fromPeer);
+            metrics.bytesServedByPeers.addAndGet(outcome.fromPeerBytes());
             // the reporter is a source of the piece now, and its source has a free slot again
             signals.signal(taskId, peerId, wakeOnReport());
         } else {
@@ -446,6 +670,7 @@ public final class TaskService {
         }
     }
 
+    /** The peer leaves the swarm for good: no longer a source, its assignments dropped, its slot freed. */
     public void leave(String taskId, String peerId) {
         requireTaskId(taskId);
         String id = requirePeerId(peerId);
@@ -453,9 +678,7 @@ public final class TaskService {
             if (r == null) {
                 return Result.of(null, false);
             }
-            if (r.swarm() != null) {
-                r.swarm().leave(id);
-            }
+            r.peerLeft(id);
             return Result.of(r, true);
         });
         if (!found) {
@@ -463,15 +686,81 @@ public final class TaskService {
         }
     }
 
-    public void heartbeat(String peerId) {
+    /**
+     * The peer is alive in the tasks it names ({@code {"tasks":[taskId,...]}}, at most
+     * {@link Heartbeat#MAX_TASKS}): only those tasks are touched (their entry processors, on their owners),
+     * never a scan of every task; a task that does not exist, or that the peer is not in, is ignored.
+     */
+    public void heartbeat(String peerId, Heartbeat beat) {
         String id = requirePeerId(peerId);
+        if (beat == null || beat.tasks() == null) {
+            throw ApiException.badRequest("missing request body: {\"tasks\":[taskId,...]}");
+        }
+        if (beat.tasks().size() > Heartbeat.MAX_TASKS) {
+            throw ApiException.badRequest("a heartbeat names at most " + Heartbeat.MAX_TASKS + " tasks, not "
+                    + beat.tasks().size());
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        for (String taskId : beat.tasks()) {
+            requireTaskId(taskId);
+            ids.add(taskId);
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
         long now = clock.getAsLong();
-        store.updateAll(r -> {
-            if (r != null && r.swarm() != null) {
-                r.swarm().touch(id, now);
+        store.updateKeys(ids, r -> {
+            if (r != null) {
+                r.peerAlive(id, now);
             }
-            return Result.of(r, null);
+            return Result.of(r, Boolean.TRUE);
         });
+    }
+
+    /**
+     * Housekeeping, run now and then on every member: FAILED tasks older than
+     * {@code dfly.supernode.failed-task-ttl} are removed with their sealed headers, peers that left or went
+     * silent are dropped from every swarm, and this member's CDN copies of tasks no longer in the grid
+     * (expired here or by another member) are deleted. Returns the ids of the tasks it removed.
+     */
+    public List<String> sweep(io.dfly.supernode.cdn.CdnStore localCdn) {
+        long now = clock.getAsLong();
+        long ttl = failedTaskTtlMillis;
+        long goneAfter = goneAfterMillis();
+        Map<String, Boolean> removed = store.updateAll(r -> {
+            if (r == null) {
+                return Result.of(null, Boolean.FALSE);
+            }
+            if (r.failureExpired(now, ttl)) {
+                return Result.of(null, Boolean.TRUE);
+            }
+            r.dropGonePeers(now, goneAfter);
+            return Result.of(r, Boolean.FALSE);
+        });
+        List<String> expired = new ArrayList<>();
+        removed.forEach((taskId, gone) -> {
+            if (Boolean.TRUE.equals(gone)) {
+                expired.add(taskId);
+                headers.remove(taskId);
+                metrics.failedTasksExpired.incrementAndGet();
+            }
+        });
+        if (!expired.isEmpty()) {
+            LOG.info(() -> expired.size() + " failed task(s) expired (" + io.dfly.supernode.config.SupernodeSettings.FAILED_TASK_TTL
+                    + "), with their headers and CDN data");
+        }
+        if (localCdn != null) {
+            Set<String> local = new LinkedHashSet<>(localCdn.idleTaskIds());
+            if (!local.isEmpty()) {
+                Map<String, Boolean> kept = store.readKeys(local, r -> Result.of(r, r != null));
+                for (String taskId : local) {
+                    if (!Boolean.TRUE.equals(kept.get(taskId)) && !localCdn.isWriting(taskId)) {
+                        localCdn.delete(taskId);
+                    }
+                }
+            }
+        }
+        return expired;
     }
 
     public List<TaskView> list() {
@@ -515,6 +804,39 @@ public final class TaskService {
                 backToSource.start(taskId);
             }
         });
+    }
+
+    /**
+     * A complete copy this member kept on disk from before a restart ({@code meta.json}): the task goes back
+     * into the grid as SUCCESS with this member as its seed when the grid does not have it, or this member
+     * becomes one more seed of it when the grid has it with the same length and digests. Returns whether
+     * the copy is used (if not, the caller deletes it). The URL kept is the display form only: the first
+     * registrant gives the task its own ({@link TaskRecord#adoptUrlIfNone}).
+     */
+    public boolean restoreLocalCopy(io.dfly.supernode.cdn.CdnStore.TaskMeta meta) {
+        String taskId = meta.taskId();
+        if (meta.fileDigest() != null && meta.expectedDigest() != null && !meta.fileDigest().equals(meta.expectedDigest())) {
+            return false;
+        }
+        String member = self.memberId();
+        String sourceId = self.sourceId();
+        String baseUrl = self.baseUrl();
+        long now = clock.getAsLong();
+        String displayUrl = meta.displayUrl() == null ? "" : meta.displayUrl();
+        byte[] sealed = seal.sealUrl(displayUrl, taskId);
+        String expected = meta.expectedDigest();
+        String fileDigest = meta.fileDigest();
+        long length = meta.contentLength();
+        int pieceSize = meta.pieceSize();
+        List<String> digests = List.copyOf(meta.pieceDigests());
+        return Boolean.TRUE.equals(store.update(taskId, r -> {
+            if (r == null) {
+                TaskRecord restored = TaskRecord.restored(taskId, sealed, displayUrl, expected, fileDigest, length, pieceSize,
+                        digests, member, sourceId, baseUrl, now);
+                return restored.status() == TaskStatus.SUCCESS ? Result.of(restored, Boolean.TRUE) : Result.of(null, Boolean.FALSE);
+            }
+            return Result.of(r, r.addRestoredSeed(length, pieceSize, digests, member, sourceId, baseUrl, now));
+        }));
     }
 
     /** This member dropped its copy (GC); the task is forgotten when no member has a copy. */

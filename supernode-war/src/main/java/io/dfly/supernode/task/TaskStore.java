@@ -10,6 +10,15 @@ import java.util.Optional;
 public interface TaskStore {
     <R> R update(String taskId, TaskAction<R> action);
 
+    /**
+     * Runs an action on each of these tasks, each where it lives (a task that does not exist gets a null
+     * record; nothing is created unless the action returns a record). Returns the answers by task id.
+     */
+    <R> Map<String, R> updateKeys(java.util.Set<String> taskIds, TaskAction<R> action);
+
+    /** Runs a read-only action on each of these tasks where it lives; returns the answers by task id. */
+    <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action);
+
     /** Runs an action on every task; returns the answers by task id. */
     <R> Map<String, R> updateAll(TaskAction<R> action);
 

@@ -20,8 +20,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -32,7 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Preheat under the origin policy: a refused origin ends the job FAIL with the reason, nothing fetched. */
 class PreheatServiceTest {
     private final ExecutorService executor = Executors.newCachedThreadPool();
-    private final Map<String, PreheatRecord> jobs = new ConcurrentHashMap<>();
+    private final LocalPreheatStore jobs = new LocalPreheatStore();
+    private final java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+            new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-01-01T00:00:00Z"));
     @TempDir
     Path dataDir;
 
@@ -50,25 +50,26 @@ class PreheatServiceTest {
         BackToSource b2s = new BackToSource(store, headers, new CdnStore(dataDir, System::currentTimeMillis), origin, self,
                 new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals, TestSecrets.SECRET);
         TaskService tasks = new TaskService(store, headers, b2s, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2,
-                List.of(), Duration.ofSeconds(5), new SupernodeMetrics(), System::currentTimeMillis, signals, null);
-        PreheatStore jobStore = new PreheatStore() {
+                List.of(), Duration.ofSeconds(5), TaskService.DEFAULT_FAILED_TASK_TTL, new SupernodeMetrics(), System::currentTimeMillis, signals, null);
+        PreheatStore jobStore = jobs;
+        Clock clock = new Clock() {
             @Override
-            public Optional<PreheatRecord> get(String id) {
-                return Optional.ofNullable(jobs.get(id));
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
             }
 
             @Override
-            public Optional<PreheatRecord> putIfAbsent(PreheatRecord record) {
-                return Optional.ofNullable(jobs.putIfAbsent(record.id(), record));
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
             }
 
             @Override
-            public void put(PreheatRecord record) {
-                jobs.put(record.id(), record);
+            public java.time.Instant instant() {
+                return now.get();
             }
         };
         return new PreheatService(jobStore, tasks, new ImageResolver(origin, List.of("linux/amd64")), executor, List.of(),
-                Clock.systemUTC());
+                clock);
     }
 
     private PreheatRecord awaitEnd(PreheatService s, String id) throws InterruptedException {
@@ -93,5 +94,32 @@ class PreheatServiceTest {
             assertTrue(r.errorMsg().contains("dfly.supernode.allowed-origins"), r.errorMsg());
             assertFalse(r.url().contains("SECRET") || r.url().contains("?"), "the job keeps the URL without its query: " + r.url());
         }
+    }
+
+    @Test
+    void preheatJobsAreBoundedAndFinishedOnesExpire() throws Exception {
+        PreheatService s = service();
+        String first = s.start("file", "http://169.254.169.254/job-0", Map.of());
+        awaitEnd(s, first);
+        for (int i = 1; i < PreheatService.MAX_RECORDS; i++) {
+            jobs.put(new PreheatRecord("id-" + i, "file", "http://o/" + i, "RUNNING", now.get().toString(), "", ""));
+        }
+        io.dfly.supernode.task.ApiException full = org.junit.jupiter.api.Assertions.assertThrows(
+                io.dfly.supernode.task.ApiException.class, () -> s.start("file", "http://169.254.169.254/one-more", Map.of()));
+        assertEquals(503, full.status());
+        assertTrue(full.retryAfterSeconds() > 0);
+        assertEquals(PreheatService.MAX_RECORDS, jobs.size());
+        // asking again for a job that exists is still answered
+        assertEquals(first, s.start("file", "http://169.254.169.254/job-0", Map.of()));
+        awaitEnd(s, first); // (a failed job asked for again runs again)
+        // a day after it ended, the finished job is forgotten and there is room again
+        now.set(now.get().plus(PreheatService.FINISHED_TTL).plusSeconds(1));
+        String next = s.start("file", "http://169.254.169.254/one-more", Map.of());
+        assertFalse(jobs.get(first).isPresent(), "the finished job expired");
+        assertTrue(jobs.get("id-1").isPresent(), "unfinished jobs are kept longer");
+        awaitEnd(s, next);
+        now.set(now.get().plus(java.time.Duration.ofHours(7)));
+        s.expireOld();
+        assertFalse(jobs.get("id-1").isPresent(), "a job unfinished long past its longest wait is forgotten");
     }
 }

@@ -6,7 +6,6 @@ import io.dfly.scheduler.RarestFirstScheduler;
 import io.dfly.scheduler.SchedulerLimits;
 import org.junit.jupiter.api.Test;
 
-import java.util.BitSet;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,9 +37,9 @@ class TaskRecordTest {
     void piecesAreShareableAsSoonAsTheyLand() {
         TaskRecord r = running(10L * PieceSizeRule.MIB);
         r.swarm().join("peer", "http://peer", false, 0);
-        assertEquals("WAIT", r.pull("peer", new BitSet(), 4, scheduler, 60_000, 0).action());
+        assertEquals("WAIT", r.pull("peer", 4, scheduler, 60_000, 60_000, 0).action());
         assertTrue(r.piecePublished("supernode:a:1", 0, "sha256:p0"));
-        TaskRecord.PullOutcome out = r.pull("peer", new BitSet(), 4, scheduler, 60_000, 0);
+        TaskRecord.PullOutcome out = r.pull("peer", 4, scheduler, 60_000, 60_000, 0);
         assertEquals("ASSIGNED", out.action());
         assertEquals(1, out.pieces().size());
         assertEquals("http://a:1/peer/tasks/" + ID + "/pieces/0", out.pieces().get(0).sourceUrl());
@@ -88,9 +87,9 @@ class TaskRecordTest {
     @Test
     void unknownPeersMustRegisterAndFailedTasksSayWhy() {
         TaskRecord r = running(10L * PieceSizeRule.MIB);
-        assertEquals("UNKNOWN_PEER", r.pull("stranger", new BitSet(), 4, scheduler, 60_000, 0).action());
-        r.fail("origin_error", "boom", 502);
-        TaskRecord.PullOutcome out = r.pull("stranger", new BitSet(), 4, scheduler, 60_000, 0);
+        assertEquals("UNKNOWN_PEER", r.pull("stranger", 4, scheduler, 60_000, 60_000, 0).action());
+        r.fail("origin_error", "boom", 502, 0);
+        TaskRecord.PullOutcome out = r.pull("stranger", 4, scheduler, 60_000, 60_000, 0);
         assertEquals("FAILED", out.action());
         assertEquals("boom", out.reason());
     }

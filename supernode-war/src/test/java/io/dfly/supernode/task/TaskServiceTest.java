@@ -132,8 +132,10 @@ class TaskServiceTest {
         headers = new LocalOriginHeaders();
         b2s = new BackToSource(store, headers, cdn, new OriginClient(Duration.ofSeconds(2), TestSecrets.LOOPBACK_ALLOWED),
                 self, new SupernodeMetrics(), executor, System::currentTimeMillis, 0, signals, TestSecrets.SECRET);
+        b2s.retryBackoff(java.util.Collections.nCopies(BackToSource.MAX_RETRIES, Duration.ofMillis(1)));
         service = new TaskService(store, headers, b2s, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2,
-                List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30), new SupernodeMetrics(),
+                List.of("Signature", "Expires", "OSSAccessKeyId", "token"), Duration.ofSeconds(30),
+                TaskService.DEFAULT_FAILED_TASK_TTL, new SupernodeMetrics(),
                 System::currentTimeMillis, signals, holds);
     }
 
@@ -149,8 +151,12 @@ class TaskServiceTest {
     /** A service over the same store and back-to-source, with other limits and pull hold. */
     private TaskService service(SchedulerLimits limits, Duration pullHold) {
         return new TaskService(store, headers, b2s, self, TestSecrets.SECRET, limits, 2, List.of(), Duration.ofSeconds(30),
-                new SupernodeMetrics(), System::currentTimeMillis, signals, holds, pullHold);
+                TaskService.DEFAULT_FAILED_TASK_TTL, new SupernodeMetrics(), System::currentTimeMillis, signals, holds, pullHold,
+                TaskService.MAX_WAITING_REGISTRATIONS);
     }
+
+    /** The address the registrations below come from (their peerUrl's host). */
+    private static final String LOOPBACK = "127.0.0.1";
 
     private static RegisterRequest registration(String url, String peer) {
         return new RegisterRequest(url, Map.of(), null, null, peer, "http://127.0.0.1:65001");
@@ -162,7 +168,7 @@ class TaskServiceTest {
 
     private RegisterResponse register(String url, String digest, String peer) {
         return service.register(new RegisterRequest(url, Map.of("Authorization", "Bearer s3cret"), digest, null, peer,
-                "http://127.0.0.1:65001"));
+                "http://127.0.0.1:65001"), LOOPBACK);
     }
 
     private TaskRecord awaitDone(String taskId) throws InterruptedException {
@@ -304,7 +310,7 @@ class TaskServiceTest {
     void aHeldPullIsAnsweredAsSoonAsTheFirstPieceLands() throws Exception {
         // held far longer than the test waits: only the piece's signal can answer it in time
         TaskService held = service(SchedulerLimits.defaults(), Duration.ofSeconds(60));
-        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"));
+        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"), LOOPBACK);
         assertEquals(CONTENT.length, r.contentLength());
         CompletableFuture<PullResponse> pull = held.pullHeld(r.taskId(), new PullRequest("p1", "", 2));
         assertFalse(pull.isDone(), "nothing to fetch yet: the pull is held, not answered WAIT");
@@ -325,7 +331,7 @@ class TaskServiceTest {
     @Test
     void aWaitAfterAHoldTellsThePeerToAskAgainAtOnce() throws Exception {
         TaskService held = service(SchedulerLimits.defaults(), Duration.ofMillis(150));
-        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"));
+        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"), LOOPBACK);
         assertEquals(100, held.pull(r.taskId(), new PullRequest("p1", "", 2)).waitMillis(),
                 "an immediate WAIT keeps its usual wait");
         long t0 = System.nanoTime();
@@ -344,8 +350,8 @@ class TaskServiceTest {
         // the supernode uploads one piece at a time; nobody else has anything yet
         SchedulerLimits oneSeedSlot = new SchedulerLimits(5, 1, 5, 30_000, 60_000, 1, 1, 3_600_000);
         TaskService held = service(oneSeedSlot, Duration.ofSeconds(60));
-        String taskId = held.register(registration(url("/file.bin"), "p1")).taskId();
-        held.register(registration(url("/file.bin"), "p2"));
+        String taskId = held.register(registration(url("/file.bin"), "p1"), LOOPBACK).taskId();
+        held.register(registration(url("/file.bin"), "p2"), LOOPBACK);
         assertEquals(TaskStatus.SUCCESS, awaitDone(taskId).status());
         PullResponse first = held.pullHeld(taskId, new PullRequest("p1", "", 1)).get(20, TimeUnit.SECONDS);
         assertEquals(PullAction.ASSIGNED, first.action());
@@ -360,7 +366,7 @@ class TaskServiceTest {
     @Test
     void shuttingDownAnswersHeldPullsWithTheirWait() throws Exception {
         TaskService held = service(SchedulerLimits.defaults(), Duration.ofSeconds(60));
-        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"));
+        RegisterResponse r = held.register(registration(url("/gated.bin"), "p1"), LOOPBACK);
         CompletableFuture<PullResponse> pull = held.pullHeld(r.taskId(), new PullRequest("p1", "", 2));
         assertFalse(pull.isDone());
         signals.close();
@@ -386,7 +392,7 @@ class TaskServiceTest {
                 new OriginClient(Duration.ofSeconds(2), TestSecrets.NOTHING_LISTED), self, new SupernodeMetrics(), executor,
                 System::currentTimeMillis, 0, signals, TestSecrets.SECRET);
         return new TaskService(store, headers, strict, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2, List.of(),
-                Duration.ofSeconds(30), new SupernodeMetrics(), System::currentTimeMillis, signals, holds);
+                Duration.ofSeconds(30), TaskService.DEFAULT_FAILED_TASK_TTL, new SupernodeMetrics(), System::currentTimeMillis, signals, holds);
     }
 
     @Test
@@ -415,10 +421,10 @@ class TaskServiceTest {
         String digest = Digests.sha256(CONTENT);
         // the attacker registers the digest first, under a URL it chose (same origin: digest tasks are per origin)
         RegisterResponse first = service.register(new RegisterRequest(url("/file.bin"), Map.of(), digest, null, "attacker",
-                "http://127.0.0.1:65001"));
+                "http://127.0.0.1:65001"), LOOPBACK);
         // the victim joins the same task with its own URL and token
         RegisterResponse victim = service.register(new RegisterRequest(url("/mirror/file.bin"),
-                Map.of("Authorization", "Bearer VICTIM"), digest, null, "victim", "http://127.0.0.1:65001"));
+                Map.of("Authorization", "Bearer VICTIM"), digest, null, "victim", "http://127.0.0.1:65001"), LOOPBACK);
         assertEquals(first.taskId(), victim.taskId(), "the victim still joins the swarm");
         assertEquals(TaskStatus.SUCCESS, awaitDone(first.taskId()).status());
         // the CDN copy's member is gone: a survivor fetches the task's (the attacker's) URL again
@@ -436,7 +442,7 @@ class TaskServiceTest {
 
         // a registrant of the task's own URL: its headers are kept (the latest for that URL)
         service.register(new RegisterRequest(url("/file.bin?Signature=x"), Map.of("Authorization", "Bearer SAME"), digest,
-                null, "p3", "http://127.0.0.1:65001"));
+                null, "p3", "http://127.0.0.1:65001"), LOOPBACK);
         assertEquals("Bearer SAME", headers.get(first.taskId()).orElseThrow().headers().get("Authorization"));
     }
 
@@ -444,10 +450,10 @@ class TaskServiceTest {
     void aFailedTaskRestartsWithTheRestartingRegistrantsUrlAndHeaders() throws Exception {
         String digest = Digests.sha256(CONTENT);
         ApiException missing = assertThrows(ApiException.class, () -> service.register(new RegisterRequest(
-                url("/missing.bin"), Map.of("Authorization", "Bearer FIRST"), digest, null, "p1", "http://127.0.0.1:65001")));
+                url("/missing.bin"), Map.of("Authorization", "Bearer FIRST"), digest, null, "p1", "http://127.0.0.1:65001"), LOOPBACK));
         assertEquals(404, missing.status());
         RegisterResponse r = service.register(new RegisterRequest(url("/file.bin"), Map.of("Authorization", "Bearer SECOND"),
-                digest, null, "p2", "http://127.0.0.1:65001"));
+                digest, null, "p2", "http://127.0.0.1:65001"), LOOPBACK);
         assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status(), "the restart fetched the new URL");
         assertEquals(List.of("/missing.bin: Bearer FIRST", "/file.bin: Bearer SECOND"), authSeen);
         assertEquals(url("/file.bin"), service.view(r.taskId()).url());
@@ -455,14 +461,14 @@ class TaskServiceTest {
 
     @Test
     void aRefusedOriginIsAnsweredAtOnceAndNothingIsFetched() {
-        ApiException refused = assertThrows(ApiException.class, () -> strictService().register(registration(url("/file.bin"), "p1")));
+        ApiException refused = assertThrows(ApiException.class, () -> strictService().register(registration(url("/file.bin"), "p1"), LOOPBACK));
         assertEquals(403, refused.status());
         assertEquals("origin_refused", refused.code());
         assertTrue(refused.getMessage().contains("dfly.supernode.allowed-origins"), refused.getMessage());
         assertEquals(null, gets.get("/file.bin"), "nothing fetched");
         assertEquals(0, store.size(), "nothing registered");
         assertEquals(403, assertThrows(ApiException.class,
-                () -> strictService().register(registration("http://169.254.169.254/latest/meta-data", "p1"))).status());
+                () -> strictService().register(registration("http://169.254.169.254/latest/meta-data", "p1"), LOOPBACK)).status());
     }
 
     @Test
@@ -476,7 +482,7 @@ class TaskServiceTest {
     @Test
     void theGridHoldsNoQueryStringAndNoCredentialInClear() throws Exception {
         RegisterResponse r = service.register(new RegisterRequest(url("/file.bin?X-Amz-Signature=SECRETSIG&keep=SECRETKEEP"),
-                Map.of("Authorization", "Bearer SECRETTOKEN"), null, null, "p1", "http://127.0.0.1:65001"));
+                Map.of("Authorization", "Bearer SECRETTOKEN"), null, null, "p1", "http://127.0.0.1:65001"), LOOPBACK);
         assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status());
         assertEquals("Bearer SECRETTOKEN", lastAuth.get("/file.bin"), "back-to-source opened the sealed URL and headers");
         // what the tasks map would hold (and send to the backup member), serialized
@@ -520,7 +526,7 @@ class TaskServiceTest {
             // an origin that fails (500), one that cannot be reached, one whose redirect is refused
             for (String u : List.of(url("/broken.bin" + query), "http://127.0.0.1:1/x.bin" + query, url("/to-internal" + query))) {
                 ApiException e = assertThrows(ApiException.class, () -> service.register(new RegisterRequest(u, auth, null,
-                        null, "p1", "http://127.0.0.1:65001")));
+                        null, "p1", "http://127.0.0.1:65001"), LOOPBACK));
                 answers.add(e.getMessage());
             }
             assertTrue(lastAuth.get("/broken.bin").equals("Bearer SECRETTOKEN"), "the fetch did run with the token");

@@ -19,9 +19,10 @@ import java.util.function.IntUnaryOperator;
  * N peers, scheduled by the real {@link RarestFirstScheduler} over a real {@link TaskSwarm}, driven
  * the way the supernode and dfdaemon drive them:
  * <ul>
- *   <li>a peer pulls with its free slots (parallelism − in flight): the supernode adds the peer's
- *       pieces ({@code addPieces}), sweeps expired assignments ({@code expireInFlight}, which itself runs
- *       at most once a second), calls {@code schedule}, records each assignment;</li>
+ *   <li>a peer pulls with its free slots (parallelism − in flight): the supernode (which no longer
+ *       trusts the pull's {@code have}: a peer holds what it reported for an assignment) drops gone peers
+ *       ({@code dropGone}), sweeps expired assignments ({@code expireInFlight}, both running at most once
+ *       a second), calls {@code schedule}, records each assignment;</li>
  *   <li>ASSIGNED with slots still free: the engine pulls again at once;</li>
  *   <li>a pull that finds nothing, {@link SimulationConfig.WaitModel#HOLD} (the supernode now,
  *       {@code TaskService.pullHeld} with {@code TaskSignals}): the pull is held up to {@code holdMillis}
@@ -377,12 +378,12 @@ public final class Simulation {
         p.waitNext = -1;
     }
 
-    /** What the supernode does for one pull (or held re-run): touch, addPieces, expire, schedule, record. */
+    /** What the supernode does for one pull (or held re-run): touch, drop gone peers, expire, schedule, record. */
     private List<Assignment> decide(SimulatedPeer p, int free, double now) {
         long ms = millis(now);
         long c0 = cpu.getCurrentThreadCpuTime();
         swarm.touch(p.id, ms);
-        swarm.addPieces(p.id, p.have);
+        swarm.dropGone(ms, 2 * config.limits().peerTimeoutMillis());
         int before = swarm.inFlightCount();
         swarm.expireInFlight(ms, config.limits().inFlightTimeoutMillis());
         expired += before - swarm.inFlightCount();

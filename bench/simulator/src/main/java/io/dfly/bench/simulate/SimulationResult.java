@@ -16,7 +16,7 @@ import java.util.List;
  *                         machine's load, unlike the wall-clock samples)
  * @param waitCpuMicros    the same for the calls that found nothing (answered WAIT)
  * @param transferSeconds  summed duration of all piece transfers
- * @param pullCpuMicros    mean thread CPU time of a whole pull (touch + addPieces + expireInFlight + schedule +
+ * @param pullCpuMicros    mean thread CPU time of a whole pull (touch + dropGone + expireInFlight + schedule +
  *                         recordAssignment), µs
  * @param emptyDecisions   {@code schedule()} calls that assigned nothing (poll model: each answered WAIT;
  *                         hold model: each kept or ended a hold)

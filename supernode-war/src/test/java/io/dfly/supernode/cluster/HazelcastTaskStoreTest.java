@@ -1,0 +1,77 @@
+package io.dfly.supernode.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.dfly.core.config.Settings;
+import io.dfly.core.protocol.TaskStatus;
+import io.dfly.supernode.TestSecrets;
+import io.dfly.supernode.config.SupernodeSettings;
+import io.dfly.supernode.task.TaskAction.Result;
+import io.dfly.supernode.task.TaskRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The tasks map of a real member: actions on a few keys run on those keys only and create nothing. */
+class HazelcastTaskStoreTest {
+    private HazelcastInstance hz;
+    @TempDir
+    Path dataDir;
+
+    @AfterEach
+    void tearDown() {
+        if (hz != null) {
+            hz.getLifecycleService().terminate();
+        }
+    }
+
+    @Test
+    void actionsOnKeysTouchOnlyThoseAndCreateNothing() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Map<String, String> p = Map.of(SupernodeSettings.ADVERTISE_IP, "127.0.0.1", SupernodeSettings.DATA_DIR,
+                dataDir.toString(), SupernodeSettings.CLUSTER_PORT, String.valueOf(port));
+        hz = ClusterMember.start(new SupernodeSettings(new Settings(k -> Optional.ofNullable(p.get(k)))), TestSecrets.SECRET,
+                getClass().getClassLoader());
+        HazelcastTaskStore store = new HazelcastTaskStore(hz.getMap(ClusterMember.TASKS));
+        List<String> ids = List.of("1".repeat(64), "2".repeat(64), "3".repeat(64));
+        for (String id : ids) {
+            store.update(id, r -> {
+                TaskRecord t = new TaskRecord(id, new byte[]{1}, "k", "http://o/" + id, null, "m", 0);
+                t.originAnswered(10, "m", "supernode:a:1", "http://a:1", 0);
+                t.swarm().join("peer", "http://peer", false, 0);
+                return Result.of(t, null);
+            });
+        }
+        String absent = "4".repeat(64);
+        Set<String> some = new LinkedHashSet<>(List.of(ids.get(0), absent));
+        Map<String, Boolean> touched = store.updateKeys(some, r -> {
+            if (r != null) {
+                r.peerAlive("peer", 99);
+            }
+            return Result.of(r, r != null);
+        });
+        assertEquals(Boolean.TRUE, touched.get(ids.get(0)));
+        assertFalse(Boolean.TRUE.equals(touched.get(absent)));
+        assertFalse(store.get(absent).isPresent(), "an absent key was created");
+        assertEquals(3, store.size());
+        assertEquals(99, store.get(ids.get(0)).orElseThrow().swarm().peer("peer").lastSeenMillis());
+        assertEquals(0, store.get(ids.get(1)).orElseThrow().swarm().peer("peer").lastSeenMillis(), "an unnamed task was touched");
+        Map<String, TaskStatus> read = store.readKeys(Set.of(ids.get(2), absent), r -> Result.of(r, r == null ? null : r.status()));
+        assertEquals(TaskStatus.RUNNING, read.get(ids.get(2)));
+        assertTrue(read.get(absent) == null);
+    }
+}
