@@ -93,7 +93,17 @@ final class FaultBed implements AutoCloseable {
                 try {
                     DflyNode n = create(role);
                     created.add(n);
-                    n.start();
+                    try {
+                        n.start();
+                    } catch (IllegalStateException first) {
+                        // e.g. a port picked as free was taken meanwhile by a process outside this JVM: once more,
+                        // on new ports
+                        System.err.println("[faults] " + role + " did not start, trying once more: "
+                                + first.getMessage().lines().findFirst().orElse(""));
+                        n = create(role);
+                        created.add(n);
+                        n.start();
+                    }
                     mine.complete(n);
                 } catch (RuntimeException | Error e) {
                     nodes.remove(role, mine);

@@ -91,16 +91,18 @@ final class FaultTable {
             b.append("\n## Case 10: load (").append(String.format(Locale.ROOT, "%,d", c.concurrent()))
                     .append(" concurrent registrations, ").append(String.format(Locale.ROOT, "%,d", c.tasks()))
                     .append(" FAILED tasks, 8 KiB of origin headers each)\n\n");
-            b.append("| run | tasks before / peak | heap MiB before (after GC) / peak sampled / peak after GC / after TTL (after GC) |")
-                    .append(" threads before / peak / after TTL | tasks fell back after (s) | 503 + Retry-After answers | met |\n");
+            b.append("| run | tasks before / peak | heap MiB: cold / before / peak sampled / peak after GC / after TTL |")
+                    .append(" threads: cold / before / peak / after TTL | tasks fell back after (s) | 503 + Retry-After answers | met |\n");
             b.append("|---:|---:|---:|---:|---:|---:|---|\n");
             int i = 1;
             for (Outcome o : loads) {
                 Map<String, String> n = o.notes();
                 b.append("| ").append(i++).append(" | ").append(n.getOrDefault("n.tasks0", "?")).append(" / ")
                         .append(n.getOrDefault("n.tasksPeak", "?")).append(" | ")
+                        .append(n.containsKey("n.heapCold") ? mib(n, "n.heapCold") : "–").append(" / ")
                         .append(mib(n, "n.heap0")).append(" / ").append(mib(n, "n.heapPeakSampled")).append(" / ")
                         .append(mib(n, "n.heapPeakAfterGc")).append(" / ").append(mib(n, "n.heapAfter")).append(" | ")
+                        .append(n.getOrDefault("n.threadsCold", "–")).append(" / ")
                         .append(n.getOrDefault("n.threads0", "?")).append(" / ").append(n.getOrDefault("n.threadsPeak", "?"))
                         .append(" / ").append(n.getOrDefault("n.threadsAfter", "?")).append(" | ")
                         .append(fell(n.get("n.fellAfterSeconds"))).append(" | ").append(n.getOrDefault("n.busy", "?"))

@@ -341,6 +341,21 @@ public final class DflyNode implements AutoCloseable {
         return Long.parseLong(m.group(1)) * 1024;
     }
 
+    /** Live threads by name, digits folded ({@code http-thread-pool::http-listener(#)} → count), most first. */
+    public Map<String, Long> threadGroups() {
+        Map<String, Long> groups = new java.util.TreeMap<>();
+        for (String line : jcmd("Thread.print").split("\n")) {
+            if (line.startsWith("\"")) {
+                String name = line.substring(1, Math.max(1, line.indexOf('"', 1))).replaceAll("[0-9]+", "#");
+                groups.merge(name, 1L, Long::sum);
+            }
+        }
+        Map<String, Long> sorted = new LinkedHashMap<>();
+        groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
     private String jcmd(String command) {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         try {
