@@ -237,6 +237,25 @@ final class FaultBed implements AutoCloseable {
         return b.fromRegistry() ? registry.bytesSent(b.path()) : origin.bytesSent(b.path());
     }
 
+    /** The registry's log lines that mention this blob (diagnostics when it answered an error), or "". */
+    String registryLog(Blob b) {
+        if (!b.fromRegistry()) {
+            return "";
+        }
+        String digest = b.path().substring(b.path().lastIndexOf('/') + 1);
+        return Procs.readQuietly(registry.log()).lines().filter(l -> l.contains(digest) || l.contains(b.path()))
+                .limit(12).collect(java.util.stream.Collectors.joining(" // "));
+    }
+
+    /** The origin's requests for this blob: method, Range or status, bytes (for notes). */
+    List<String> originRequests(Blob b) {
+        if (b.fromRegistry()) {
+            return registry.requestsSent(b.path());
+        }
+        return origin.requests().stream().filter(q -> q.path().equals(b.path()))
+                .map(q -> q.method() + (q.range() == null ? "" : " " + q.range())).toList();
+    }
+
     /** Deletes a run's blob file (a bench run makes one per run). */
     void discard(Blob b) {
         try {

@@ -128,6 +128,24 @@ public final class RegistryServer implements AutoCloseable {
 
     private static final Pattern SENT = Pattern.compile("\"(?:GET|HEAD) (\\S+) HTTP/[0-9.]+\" \\d{3} (\\d+) ");
 
+    private static final Pattern LINE = Pattern.compile("\"(GET|HEAD) (\\S+) HTTP/[0-9.]+\" (\\d{3}) (\\d+) ");
+
+    /** "METHOD status bytes" of each logged request whose path starts with {@code pathPrefix}, in log order. */
+    public List<String> requestsSent(String pathPrefix) {
+        try {
+            List<String> out = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(log())) {
+                Matcher m = LINE.matcher(line);
+                if (m.find() && m.group(2).startsWith(pathPrefix)) {
+                    out.add(m.group(1) + " " + m.group(3) + " " + m.group(4));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Body bytes the registry sent (access log) for requests whose path starts with {@code pathPrefix}. */
     public long bytesSent(String pathPrefix) {
         try {
