@@ -140,8 +140,11 @@ public class SupernodeRuntime {
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
                 s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);
         restore(kept);
-        preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
-                new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
+        com.hazelcast.flakeidgen.FlakeIdGenerator jobNumbers = hazelcast.getFlakeIdGenerator(ClusterMember.PREHEAT_IDS);
+        preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS),
+                hazelcast.getMap(ClusterMember.PREHEAT_NUMBERS)), tasks,
+                new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC(),
+                jobNumbers::newId);
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
