@@ -48,6 +48,10 @@ public final class PreheatService {
     public static final int MAX_RECORDS = 1000;
     /** How long a finished job is kept. */
     public static final Duration FINISHED_TTL = Duration.ofHours(24);
+    /** How often a running job says it is alive (its {@code updatedTime}). */
+    static final Duration TOUCH_EVERY = Duration.ofSeconds(30);
+    /** An unfinished job silent this long lost its member: asked for again, it runs again. */
+    static final Duration ORPHANED_AFTER = Duration.ofMinutes(2);
     /** {@code Retry-After} of a preheat refused because the store is full. */
     static final int FULL_RETRY_AFTER_SECONDS = 60;
 
@@ -156,13 +160,21 @@ public final class PreheatService {
         return fresh;
     }
 
-    /** Whether an existing job is answered as is: running, or done with every task still in the CDN. */
+    /**
+     * Whether an existing job is answered as is: running (and heard from within {@link #ORPHANED_AFTER}: the
+     * member running it may have left the cluster), or done with every task still in the CDN.
+     */
     private boolean stillGood(PreheatRecord r) {
         if (r.status().equals("FAIL")) {
             return false;
         }
         if (!r.status().equals("SUCCESS")) {
-            return true;
+            Instant heard = parse(r.updatedTime());
+            boolean alive = heard == null || heard.plus(ORPHANED_AFTER).isAfter(clock.instant());
+            if (!alive) {
+                LOG.info(() -> "preheat " + r.id() + ": unfinished and silent since " + r.updatedTime() + "; running it again");
+            }
+            return alive;
         }
         for (String taskId : r.taskIds()) {
             Optional<TaskService.Lifecycle> l = tasks.lifecycle(taskId);
@@ -236,7 +248,8 @@ public final class PreheatService {
             for (int i = 0; i < taskIds.size(); i++) {
                 String taskId = taskIds.get(i);
                 try {
-                    awaitSuccess(taskId);
+                    PreheatRecord running = current.withResults(taskIds, results);
+                    awaitSuccess(taskId, () -> store.put(running.with("RUNNING", now(), "")));
                     results.add(success(shown.get(i), taskId));
                 } catch (ApiException e) {
                     results.add(failure(shown.get(i), e.getMessage()));
@@ -284,9 +297,15 @@ public final class PreheatService {
         store.put(job.with("FAIL", now(), message == null ? "failed" : message));
     }
 
-    private void awaitSuccess(String taskId) {
+    /** Waits for the task to succeed, calling {@code touch} every {@link #TOUCH_EVERY} meanwhile. */
+    private void awaitSuccess(String taskId, Runnable touch) {
         long deadline = System.nanoTime() + MAX_WAIT.toNanos();
+        long nextTouch = System.nanoTime() + TOUCH_EVERY.toNanos();
         while (System.nanoTime() < deadline) {
+            if (System.nanoTime() - nextTouch >= 0) {
+                touch.run();
+                nextTouch = System.nanoTime() + TOUCH_EVERY.toNanos();
+            }
             TaskService.Lifecycle r = tasks.lifecycle(taskId).orElseThrow(() -> new ApiException(502, "task_gone", "task " + taskId + " disappeared"));
             if (r.status() == TaskStatus.SUCCESS) {
                 return;

@@ -50,6 +50,7 @@ class PreheatRepushTest {
     private HttpServer registry;
     private TaskService tasks;
     private PreheatService preheats;
+    private final LocalPreheatStore jobs = new LocalPreheatStore();
     @TempDir
     Path dataDir;
 
@@ -81,7 +82,7 @@ class PreheatRepushTest {
         tasks = new TaskService(store, headers, b2s, self, TestSecrets.SECRET, SchedulerLimits.defaults(), 2,
                 List.of(), Duration.ofSeconds(5), TaskService.DEFAULT_FAILED_TASK_TTL, metrics, System::currentTimeMillis,
                 signals, null);
-        preheats = new PreheatService(new LocalPreheatStore(), tasks, new ImageResolver(origin, List.of("linux/amd64")),
+        preheats = new PreheatService(jobs, tasks, new ImageResolver(origin, List.of("linux/amd64")),
                 executor, List.of(), Clock.systemUTC(), new AtomicLong(1000)::incrementAndGet);
     }
 
@@ -170,6 +171,25 @@ class PreheatRepushTest {
         assertEquals("SUCCESS", awaitEnd(id).status());
         assertEquals("SUCCESS", tasks.view(taskId(blobs.get(1))).status(), "the layer is back in the CDN");
         assertEquals(2, gets(blobs.get(1)), "fetched again from the origin");
+    }
+
+    @Test
+    void anUnfinishedJobSilentTooLongRunsAgainAndALiveOneIsAnsweredAsIs() throws Exception {
+        List<String> blobs = push("v2");
+        String url = base() + "/manifests/v2";
+        String id = preheats.start("image", url, Map.of());
+        PreheatRecord done = awaitEnd(id);
+        // its member died while it ran: RUNNING, last heard from long ago
+        jobs.put(done.with("RUNNING", "2000-01-01T00:00:00Z", ""));
+        PreheatRecord again = preheats.begin("image", url, Map.of(), "");
+        assertEquals(id, again.id());
+        assertEquals(done.number(), again.number(), "the same job, so Harbor's id keeps working");
+        assertEquals("WAITING", again.status(), "runs again");
+        assertEquals("SUCCESS", awaitEnd(id).status());
+        // one heard from just now is running: answered as is
+        jobs.put(preheats.get(id).with("RUNNING", java.time.Instant.now().toString(), ""));
+        assertEquals("RUNNING", preheats.begin("image", url, Map.of(), "").status());
+        assertEquals(1, gets(blobs.get(1)), "the CDN still had the layer: nothing fetched twice");
     }
 
     @Test
