@@ -2,20 +2,32 @@ package io.dfly.supernode.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hazelcast.core.HazelcastInstance;
+import io.dfly.core.config.Settings;
 import io.dfly.core.piece.PieceSizeRule;
 import io.dfly.core.security.SafeUrls;
 import io.dfly.scheduler.RarestFirstScheduler;
 import io.dfly.scheduler.SchedulerLimits;
 import io.dfly.supernode.TestSecrets;
+import io.dfly.supernode.cluster.ClusterMember;
+import io.dfly.supernode.cluster.HazelcastTaskStore;
+import io.dfly.supernode.config.SupernodeSettings;
 import io.dfly.supernode.task.GridSeal;
 import io.dfly.supernode.task.LocalTaskStore;
 import io.dfly.supernode.task.TaskAction.Result;
 import io.dfly.supernode.task.TaskRecord;
-import org.junit.jupiter.api.Test;
-
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DashboardServiceTest {
     private static final long MIB = PieceSizeRule.MIB;
     private static final String SIGNED = "http://origin.example:8080/files/big.bin?Signature=s3cr3t-sig&Expires=99";
+    @TempDir
+    Path dataDir;
     private final LocalTaskStore store = new LocalTaskStore();
     private final AtomicLong clock = new AtomicLong(1_000_000);
     private final RarestFirstScheduler scheduler = new RarestFirstScheduler(SchedulerLimits.defaults(), new Random(1));
@@ -108,6 +122,40 @@ class DashboardServiceTest {
         JsonNode tree = new ObjectMapper().readTree(json);
         assertEquals("FAILED", tree.path("tasks").path(1).path("status").asText(), "active tasks first");
         assertEquals(4 * MIB, tree.path("tasks").path(0).path("bytesFromPeers").asLong());
+    }
+
+    @Test
+    void worksOnTheHazelcastTasksMapAndTheRecordStaysSerializable() throws Exception {
+        TaskRecord r = task("e".repeat(64), SIGNED, 4 * MIB);
+        r.piecePublished("supernode:10.0.0.1:8002", 0, "sha256:p0");
+        r.swarm().join("peer-1", "http://10.0.0.5:65001", false, clock.get());
+        fetchOne(r, "peer-1", false);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(r); // a backup copy on another member is a serialized record
+        }
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Map<String, String> p = Map.of(SupernodeSettings.ADVERTISE_IP, "127.0.0.1",
+                SupernodeSettings.DATA_DIR, dataDir.toString(),
+                SupernodeSettings.CLUSTER_PORT, String.valueOf(port));
+        HazelcastInstance hz = ClusterMember.start(
+                new SupernodeSettings(new Settings(k -> Optional.ofNullable(p.get(k)))),
+                TestSecrets.SECRET, getClass().getClassLoader());
+        try {
+            HazelcastTaskStore grid = new HazelcastTaskStore(
+                    hz.getMap(ClusterMember.TASKS));
+            grid.update(r.taskId(), old -> Result.of(r, null));
+            Dashboard d = new DashboardService(grid, List::of, () -> new Dashboard.MemberCounters(0, 0, 0, 0, 0), "m-1",
+                    30_000, clock::get).snapshot();
+            assertEquals("http://origin.example:8080/files/big.bin", d.tasks().get(0).name());
+            assertEquals(List.of("peer-1"), d.tasks().get(0).peers().stream().map(Dashboard.Peer::id).toList());
+            assertEquals(1, d.failures().size());
+        } finally {
+            hz.getLifecycleService().terminate();
+        }
     }
 
     @Test
