@@ -292,13 +292,17 @@ class EngineFaultsTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertArrayEquals(content, Files.readAllBytes(r.file()));
         assertFalse(r.fellBack());
-        // 1 KiB/s: behind the pace of a 10 s deadline soon after the 2 s grace; then the CDN, at full speed
-        assertTrue(ms >= 2_000 && ms < 6_000, "took " + ms + " ms (each deadline is over 10 s)");
-        assertEquals(3, supernode.failuresOf("slowpoke"), "the three trickled pieces failed together");
+        // 1 KiB/s: behind the pace of a 10 s deadline soon after the 2 s grace (a piece given to it again while the
+        // first failures were being reported costs one more grace); then the CDN, at full speed
+        assertTrue(ms >= 2_000 && ms < 8_000, "took " + ms + " ms (each deadline is over 10 s)");
+        assertTrue(supernode.failuresOf("slowpoke") >= 3, "the three trickled pieces failed together");
         synchronized (supernode) {
+            // cut by the pace, or (assigned again before the supernode dropped it) avoided after three failures
             assertTrue(supernode.reports.stream().filter(p -> !p.success()).allMatch(p -> p.sourcePeerId().equals("slowpoke")
-                    && p.reason().startsWith("source slowpoke is too slow: ")
-                    && p.reason().contains("dfly.dfdaemon.piece-min-rate")), supernode.reports.toString());
+                    && (p.reason().startsWith("source slowpoke is too slow: ") && p.reason().contains("dfly.dfdaemon.piece-min-rate")
+                    || p.reason().equals("source slowpoke avoided after 3 failures"))), supernode.reports.toString());
+            assertTrue(supernode.reports.stream().filter(p -> !p.success() && p.reason().contains("too slow")).count() >= 3,
+                    supernode.reports.toString());
         }
         assertEquals(0, supernode.ignoredReports.get());
     }
