@@ -33,8 +33,9 @@ import java.util.UUID;
  * @param origins            which origins a back-to-source download may reach (first URL and every redirect)
  * @param uploadBindAddress  address the in-process upload server listens on; null = all interfaces
  * @param pieceMinRate       floor rate of a piece fetch, bytes/s: each fetch must end within
- *                           {@value PieceFetcher#DEADLINE_FLOOR_SECONDS} s + length / this, else it is a failure
- *                           of its source ({@value #PIECE_MIN_RATE_SETTING})
+ *                           {@value PieceFetcher#DEADLINE_FLOOR_SECONDS} s + length / this, and keep pace with
+ *                           that deadline on the way ({@value PieceFetcher#PACE_GRACE_SECONDS} s grace: see
+ *                           {@link PieceFetcher}), else it is a failure of its source ({@value #PIECE_MIN_RATE_SETTING})
  * @param dataDirSetting     name of the setting that sets {@code dataDir} (named when the disk is full)
  */
 public record EngineConfig(Path dataDir, List<HostPort> supernodes, String peerId, String advertisedUrl,

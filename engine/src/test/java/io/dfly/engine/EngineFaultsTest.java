@@ -231,6 +231,11 @@ class EngineFaultsTest {
 
     /** A peer source that sends 1 KiB every 100 ms. */
     private String trickleSource() throws IOException {
+        return trickleSource(100);
+    }
+
+    /** A peer source that sends 1 KiB, then 1 KiB every {@code everyMillis}. */
+    private String trickleSource(long everyMillis) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         s.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "trickle");
@@ -246,7 +251,7 @@ class EngineFaultsTest {
                 for (int off = 0; off < len; off += 1024) {
                     out.write(content, n * PIECE + off, Math.min(1024, len - off));
                     out.flush();
-                    Thread.sleep(100);
+                    Thread.sleep(everyMillis);
                 }
             } catch (InterruptedException | IOException e) {
                 // cut off
@@ -272,6 +277,31 @@ class EngineFaultsTest {
         synchronized (supernode) {
             assertTrue(supernode.reports.stream().anyMatch(p -> !p.success() && p.sourcePeerId().equals("slowpoke")
                     && p.reason().contains("missed its deadline") && p.reason().contains("dfly.dfdaemon.piece-min-rate")),
+                    supernode.reports.toString());
+        }
+        assertEquals(0, supernode.ignoredReports.get());
+    }
+
+    @Test
+    void aTricklePeerIsCutByThePaceLongBeforeItsDeadline() throws Exception {
+        supernode.addHolder("slowpoke", trickleSource(1000), IntStream.range(0, supernode.pieceCount()).toArray());
+        P2PEngine b = engine("b");
+        b.fetcher.floorNanos = TimeUnit.SECONDS.toNanos(PieceFetcher.DEADLINE_FLOOR_SECONDS); // production: 10 s
+        long t0 = System.nanoTime();
+        DownloadResult r = await(b.start(request()));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertFalse(r.fellBack());
+        // 1 KiB/s: behind the pace of a 10 s deadline soon after the 2 s grace (a piece given to it again while the
+        // first failures were being reported costs one more grace); then the CDN, at full speed
+        assertTrue(ms >= 2_000 && ms < 8_000, "took " + ms + " ms (each deadline is over 10 s)");
+        assertTrue(supernode.failuresOf("slowpoke") >= 3, "the three trickled pieces failed together");
+        synchronized (supernode) {
+            // cut by the pace, or (assigned again before the supernode dropped it) avoided after three failures
+            assertTrue(supernode.reports.stream().filter(p -> !p.success()).allMatch(p -> p.sourcePeerId().equals("slowpoke")
+                    && (p.reason().startsWith("source slowpoke is too slow: ") && p.reason().contains("dfly.dfdaemon.piece-min-rate")
+                    || p.reason().equals("source slowpoke avoided after 3 failures"))), supernode.reports.toString());
+            assertTrue(supernode.reports.stream().filter(p -> !p.success() && p.reason().contains("too slow")).count() >= 3,
                     supernode.reports.toString());
         }
         assertEquals(0, supernode.ignoredReports.get());
