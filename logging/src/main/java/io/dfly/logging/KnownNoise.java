@@ -1,0 +1,95 @@
+package io.dfly.logging;
+
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Records Payara Micro, Grizzly and Hazelcast write on every start or every odd client that tell a dfly
+ * user nothing they can act on. Each is rewritten as one short line at FINE (debug) level, so it shows only
+ * when asked for ({@code --log-level FINE}); every other record passes unchanged.
+ * <ul>
+ *   <li>a client speaking TLS (or anything but HTTP) to a plain HTTP port: Grizzly's GRIZZLY0013 with a full
+ *       stack trace of {@code IllegalStateException: Unknown protocol} (docker and skopeo try https first);</li>
+ *   <li>an expired certificate in Payara's own bundled trust store (NCLS-SECURITY-05054, dozens of lines
+ *       each; dfly does not use that store);</li>
+ *   <li>Hazelcast's "CP Subsystem is not enabled" (dfly uses no CP data structures);</li>
+ *   <li>Payara's Hazelcast tenant control "clearThreadContext - non-empty invocations" (a Hazelcast thread
+ *       ran a call made from a request; harmless);</li>
+ *   <li>Payara Micro's start-up notes (runtime directory, port overrides, the instance and URL listings),
+ *       except the one line that says it is ready.</li>
+ * </ul>
+ */
+final class KnownNoise {
+    private static final Pattern EXPIRED_ALIAS = Pattern.compile("certificate with alias (\\S+) has expired");
+
+    private KnownNoise() {
+    }
+
+    /** {@code r} itself, or its one-line FINE replacement when it is known noise. */
+    static LogRecord rewrite(LogRecord r) {
+        String logger = r.getLoggerName() == null ? "" : r.getLoggerName();
+        Level level = r.getLevel();
+        if (level.intValue() <= Level.FINE.intValue()) {
+            return r;
+        }
+        if (logger.startsWith("org.glassfish.grizzly") && unknownProtocol(r.getThrown())) {
+            return fine(r, "a client sent something other than HTTP (a TLS hello? an https:// URL for this plain"
+                    + " http:// port); connection closed");
+        }
+        String text = text(r);
+        if (text.contains("NCLS-SECURITY-05054") || (logger.startsWith("javax.enterprise.system.security.ssl")
+                && text.contains("has expired"))) {
+            Matcher m = EXPIRED_ALIAS.matcher(text);
+            return fine(r, "Payara's bundled trust store holds an expired certificate" + (m.find() ? " (" + m.group(1) + ")" : "")
+                    + "; dfly does not use that store");
+        }
+        if (logger.startsWith("com.hazelcast") && text.startsWith("CP Subsystem is not enabled")) {
+            return fine(r, "Hazelcast CP subsystem off (dfly uses no CP data structures)");
+        }
+        if (logger.startsWith("fish.payara.nucleus.hazelcast") && text.contains("clearThreadContext")) {
+            return fine(r, "Payara's Hazelcast tenant control: a request's invocation context was still set on a Hazelcast thread");
+        }
+        if (logger.equals("PayaraMicro") && level == Level.INFO && !text.contains(" ready in ")) {
+            return fine(r, LogLine.oneLine(text, 200));
+        }
+        return r;
+    }
+
+    private static boolean unknownProtocol(Throwable t) {
+        for (int i = 0; t != null && i < 8; i++, t = t.getCause()) {
+            if (t instanceof IllegalStateException && t.getMessage() != null && t.getMessage().startsWith("Unknown protocol")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The raw message text (its key or pattern; enough to recognise a record). */
+    private static String text(LogRecord r) {
+        String m = r.getMessage();
+        if (m != null && r.getResourceBundle() != null && r.getResourceBundle().containsKey(m)) {
+            m = m + " " + r.getResourceBundle().getString(m);
+        }
+        if (r.getParameters() != null) {
+            StringBuilder b = new StringBuilder(m == null ? "" : m);
+            for (Object p : r.getParameters()) {
+                b.append(' ').append(p);
+            }
+            m = b.toString();
+        }
+        return m == null ? "" : m.strip();
+    }
+
+    private static LogRecord fine(LogRecord r, String message) {
+        LogRecord f = new LogRecord(Level.FINE, message);
+        f.setLoggerName(r.getLoggerName());
+        f.setInstant(r.getInstant());
+        f.setSequenceNumber(r.getSequenceNumber());
+        f.setLongThreadID(r.getLongThreadID());
+        f.setSourceClassName(r.getSourceClassName());
+        f.setSourceMethodName(r.getSourceMethodName());
+        return f;
+    }
+}
