@@ -17,8 +17,10 @@ import java.util.regex.Pattern;
  *   <li>Hazelcast's "CP Subsystem is not enabled" (dfly uses no CP data structures);</li>
  *   <li>Payara's Hazelcast tenant control "clearThreadContext - non-empty invocations" (a Hazelcast thread
  *       ran a call made from a request; harmless);</li>
- *   <li>Payara Micro's start-up notes (runtime directory, port overrides, the instance and URL listings),
- *       except the one line that says it is ready.</li>
+ *   <li>every other record below WARNING from Payara Micro, Grizzly, Hazelcast and the libraries inside
+ *       Payara (start-up notes, the instance and URL listings, "Created virtual server", ...), except the
+ *       one line that says Payara Micro is ready. Most never get here (the launchers set those loggers to
+ *       WARNING); this catches the few whose level Payara sets itself.</li>
  * </ul>
  */
 final class KnownNoise {
@@ -51,7 +53,8 @@ final class KnownNoise {
         if (logger.startsWith("fish.payara.nucleus.hazelcast") && text.contains("clearThreadContext")) {
             return fine(r, "Payara's Hazelcast tenant control: a request's invocation context was still set on a Hazelcast thread");
         }
-        if (logger.equals("PayaraMicro") && level == Level.INFO && !text.contains(" ready in ")) {
+        if (!logger.startsWith("io.dfly") && level.intValue() < Level.WARNING.intValue()
+                && !(logger.equals("PayaraMicro") && text.contains(" ready in "))) {
             return fine(r, LogLine.oneLine(text, 200));
         }
         return r;

@@ -52,6 +52,7 @@ class KnownNoiseTest {
         assertEquals(Level.FINE, KnownNoise.rewrite(record(Level.INFO, "PayaraMicro", "Deployed 1 archive(s)")).getLevel());
         LogRecord ready = record(Level.INFO, "PayaraMicro", "Payara Micro 6.2025.10 (build 42) ready in 138,488 (ms)");
         assertSame(ready, KnownNoise.rewrite(ready));
+        assertEquals(Level.FINE, KnownNoise.rewrite(record(Level.INFO, "jakarta.enterprise.web", "Created virtual server server")).getLevel());
         LogRecord warning = record(Level.WARNING, "PayaraMicro", "something is wrong");
         assertSame(warning, KnownNoise.rewrite(warning));
     }
@@ -60,5 +61,7 @@ class KnownNoiseTest {
     void dflysOwnRecordsPassUnchanged() {
         LogRecord r = record(Level.WARNING, "io.dfly.supernode", "CP Subsystem is not enabled");
         assertSame(r, KnownNoise.rewrite(r));
+        LogRecord info = record(Level.INFO, "io.dfly.supernode.task.TaskService", "task 1: new");
+        assertSame(info, KnownNoise.rewrite(info));
     }
 }
