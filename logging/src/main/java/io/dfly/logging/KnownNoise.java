@@ -1,5 +1,6 @@
 package io.dfly.logging;
 
+import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.regex.Matcher;
@@ -69,20 +70,27 @@ final class KnownNoise {
         return false;
     }
 
-    /** The raw message text (its key or pattern; enough to recognise a record). */
+    /** Fills in a record's resource bundle and parameters (any Formatter does; this one formats nothing else). */
+    private static final Formatter MESSAGE = new Formatter() {
+        @Override
+        public String format(LogRecord record) {
+            return formatMessage(record);
+        }
+    };
+
+    /** The message as it would be printed, after its key when it has one (e.g. {@code NCLS-SECURITY-05054}). */
     private static String text(LogRecord r) {
-        String m = r.getMessage();
-        if (m != null && r.getResourceBundle() != null && r.getResourceBundle().containsKey(m)) {
-            m = m + " " + r.getResourceBundle().getString(m);
+        String key = r.getMessage() == null ? "" : r.getMessage();
+        String m;
+        try {
+            m = MESSAGE.formatMessage(r);
+        } catch (RuntimeException e) {
+            m = key;
         }
-        if (r.getParameters() != null) {
-            StringBuilder b = new StringBuilder(m == null ? "" : m);
-            for (Object p : r.getParameters()) {
-                b.append(' ').append(p);
-            }
-            m = b.toString();
+        if (m == null) {
+            m = "";
         }
-        return m == null ? "" : m.strip();
+        return (m.equals(key) || r.getResourceBundle() == null ? m : key + " " + m).strip();
     }
 
     private static LogRecord fine(LogRecord r, String message) {

@@ -45,6 +45,13 @@ class KnownNoiseTest {
         LogRecord f = KnownNoise.rewrite(r);
         assertEquals(Level.FINE, f.getLevel());
         assertTrue(f.getMessage().contains("(entrustevca)"), f.getMessage());
+        // as Payara logs it: a message pattern and its parameters
+        LogRecord p = record(Level.WARNING, "javax.enterprise.system.security.ssl", "The SSL certificate with alias {0} has expired: {1}");
+        p.setParameters(new Object[]{"trustcenterclass4caii", "[\n[\n  Version: V3"});
+        assertTrue(KnownNoise.rewrite(p).getMessage().contains("(trustcenterclass4caii)"), KnownNoise.rewrite(p).getMessage());
+        LogRecord web = record(Level.INFO, "jakarta.enterprise.web", "Created virtual server {0}");
+        web.setParameters(new Object[]{"server"});
+        assertEquals("Created virtual server server", KnownNoise.rewrite(web).getMessage());
     }
 
     @Test
