@@ -21,6 +21,8 @@ import io.dfly.supernode.cluster.HazelcastTaskStore;
 import io.dfly.supernode.config.MicroProfileSettings;
 import io.dfly.supernode.config.SupernodeSecrets;
 import io.dfly.supernode.config.SupernodeSettings;
+import io.dfly.supernode.dashboard.Dashboard;
+import io.dfly.supernode.dashboard.DashboardService;
 import io.dfly.supernode.gc.GcRunner;
 import io.dfly.supernode.metrics.SupernodeMetrics;
 import io.dfly.supernode.preheat.ImageResolver;
@@ -81,6 +83,7 @@ public class SupernodeRuntime {
     private volatile CdnStore cdn;
     private volatile TaskService tasks;
     private volatile PreheatService preheats;
+    private volatile DashboardService dashboard;
     private final SupernodeMetrics metrics = new SupernodeMetrics();
     private ExecutorService workers;
     private ThreadPoolExecutor fetches;
@@ -140,8 +143,12 @@ public class SupernodeRuntime {
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
                 s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);
         restore(kept);
-        preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
-                new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
+        dashboard = dashboard(store, memberId, limits.peerTimeoutMillis());
+        com.hazelcast.flakeidgen.FlakeIdGenerator jobNumbers = hazelcast.getFlakeIdGenerator(ClusterMember.PREHEAT_IDS);
+        preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS),
+                hazelcast.getMap(ClusterMember.PREHEAT_NUMBERS)), tasks,
+                new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC(),
+                jobNumbers::newId);
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -194,6 +201,18 @@ public class SupernodeRuntime {
             LOG.info(() -> "CDN: " + n + " of " + kept.size() + " task(s) kept from before the restart are served again"
                     + " without the origin");
         }
+    }
+
+    /** The dashboard's view: the grid's tasks, this Hazelcast cluster's members, this member's counters. */
+    private DashboardService dashboard(HazelcastTaskStore store, String memberId, long peerTimeoutMillis) {
+        HazelcastInstance hz = hazelcast;
+        return new DashboardService(store, () -> hz.getCluster().getMembers().stream()
+                .map(m -> new Dashboard.Member(m.getUuid().toString(), m.getAddress().getHost() + ":" + m.getAddress().getPort(),
+                        m.localMember()))
+                .toList(),
+                () -> new Dashboard.MemberCounters(metrics.bytesFromOrigin.get(), metrics.bytesServed.get(),
+                        metrics.pieceFailures.get(), metrics.originRetries.get(), metrics.registrationsRefused.get()),
+                memberId, peerTimeoutMillis, System::currentTimeMillis);
     }
 
     private void startGc(SupernodeSettings s) {
@@ -303,6 +322,7 @@ public class SupernodeRuntime {
 
     public TaskService tasks() { return require(tasks); }
     public PreheatService preheats() { return require(preheats); }
+    public DashboardService dashboard() { return require(dashboard); }
     public CdnStore cdn() { return require(cdn); }
     public SupernodeMetrics metrics() { return metrics; }
     public PeerAuthenticator peerAuth() { return require(peerAuth); }

@@ -97,6 +97,23 @@ class OriginPolicyTest {
         assertTrue(internal.requests().isEmpty(), "the internal service saw " + internal.requests());
     }
 
+    /** Harbor 2.12+'s open API: the image's manifest is fetched when the job is asked for, under the same policy. */
+    @Test
+    void anOpenApiPreheatOfAnInternalImageFails() throws Exception {
+        HttpResponse<String> started = send("POST", supernode.baseUrl() + "/oapi/v1/jobs",
+                "{\"type\":\"preheat\",\"args\":{\"type\":\"image\",\"url\":\"" + internal.url("/v2/x/manifests/latest")
+                        + "\",\"headers\":{\"Authorization\":\"Bearer harbor-pull-token\"},\"scope\":\"single_seed_peer\"}}",
+                TestSecrets.operatorAuthorization());
+        assertEquals(200, started.statusCode(), started.body());
+        long id = JSON.readTree(started.body()).path("id").asLong();
+        JsonNode job = JSON.readTree(send("GET", supernode.baseUrl() + "/oapi/v1/jobs/" + id, null,
+                TestSecrets.operatorAuthorization()).body());
+        assertEquals("FAILURE", job.path("state").asText(), job.toString());
+        assertTrue(job.path("result").path("job_states").path(0).path("error").asText().contains("allowed-origins"), job.toString());
+        assertTrue(!job.toString().contains("harbor-pull-token"), job.toString());
+        assertTrue(internal.requests().isEmpty(), "the internal service saw " + internal.requests());
+    }
+
     @Test
     void nsCannotPointTheMirrorAtAnInternalHost() throws Exception {
         HttpResponse<String> r = send("GET", dfdaemon.baseUrl() + "/v2/x/manifests/latest?ns=" + internal.hostPort(), null, null);

@@ -44,6 +44,10 @@ public final class ClusterMember {
     public static final String TASKS = "dfly-tasks";
     public static final String ORIGIN_HEADERS = "dfly-origin-headers";
     public static final String PREHEATS = "dfly-preheats";
+    /** Open-API job number → preheat job id (Harbor 2.12+ polls by number). */
+    public static final String PREHEAT_NUMBERS = "dfly-preheat-numbers";
+    /** Hands out the open-API job numbers (cluster-unique, no coordination per id). */
+    public static final String PREHEAT_IDS = "dfly-preheat-ids";
     /** Where Hazelcast logs "Cluster name: …" as a member starts (held: JUL keeps loggers weakly). */
     private static final Logger HAZELCAST_SYSTEM = Logger.getLogger("com.hazelcast.system");
     /** The derived parts of cluster names started in this JVM, shown as {@link #HIDDEN} in Hazelcast's lines. */
@@ -128,6 +132,7 @@ public final class ClusterMember {
         // origin credentials: sealed values, memory only, no persistence, no map store
         c.addMapConfig(new MapConfig(ORIGIN_HEADERS).setBackupCount(1));
         c.addMapConfig(new MapConfig(PREHEATS).setBackupCount(1));
+        c.addMapConfig(new MapConfig(PREHEAT_NUMBERS).setBackupCount(1));
         return c;
     }
 

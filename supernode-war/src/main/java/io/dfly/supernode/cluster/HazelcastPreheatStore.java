@@ -8,12 +8,14 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** Preheat jobs in a Hazelcast map. */
+/** Preheat jobs in a Hazelcast map, and their open-API numbers in a second one (number → job id). */
 public final class HazelcastPreheatStore implements PreheatStore {
     private final IMap<String, PreheatRecord> map;
+    private final IMap<Long, String> numbers;
 
-    public HazelcastPreheatStore(IMap<String, PreheatRecord> map) {
+    public HazelcastPreheatStore(IMap<String, PreheatRecord> map, IMap<Long, String> numbers) {
         this.map = map;
+        this.numbers = numbers;
     }
 
     @Override
@@ -22,18 +24,34 @@ public final class HazelcastPreheatStore implements PreheatStore {
     }
 
     @Override
+    public Optional<PreheatRecord> byNumber(long number) {
+        String id = numbers.get(number);
+        return id == null ? Optional.empty() : get(id).filter(r -> r.number() == number);
+    }
+
+    @Override
     public Optional<PreheatRecord> putIfAbsent(PreheatRecord record) {
-        return Optional.ofNullable(map.putIfAbsent(record.id(), record));
+        PreheatRecord old = map.putIfAbsent(record.id(), record);
+        if (old == null && record.number() != 0) {
+            numbers.set(record.number(), record.id());
+        }
+        return Optional.ofNullable(old);
     }
 
     @Override
     public void put(PreheatRecord record) {
         map.set(record.id(), record);
+        if (record.number() != 0) {
+            numbers.set(record.number(), record.id());
+        }
     }
 
     @Override
     public void remove(String id) {
-        map.delete(id);
+        PreheatRecord old = map.remove(id);
+        if (old != null) {
+            numbers.delete(old.number());
+        }
     }
 
     @Override

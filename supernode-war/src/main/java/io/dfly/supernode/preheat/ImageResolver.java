@@ -42,13 +42,34 @@ public final class ImageResolver {
         this.platforms = List.copyOf(platforms);
     }
 
+    /** An image's top manifest (or index) as the registry served it, and its digest (sha256 of those bytes). */
+    public record Manifest(String digest, JsonNode json) {
+    }
+
+    /**
+     * Fetches the manifest {@code manifestUrl} names (a tag resolves to what it points at now) with the
+     * given headers; its digest identifies the image, so a re-pushed tag is a different image.
+     */
+    public Manifest top(String manifestUrl, Map<String, String> headers) throws OriginFailure {
+        if (!MANIFEST_URL.matcher(manifestUrl).matches()) {
+            throw new OriginFailure(400, "bad_request", "not an image manifest URL (want <scheme>://<registry>/v2/<repo>/manifests/<tag>)");
+        }
+        byte[] body = fetchBytes(manifestUrl, headers);
+        return new Manifest(Digests.sha256(body), parse(manifestUrl, body));
+    }
+
     public List<BlobRef> resolve(String manifestUrl, Map<String, String> headers) throws OriginFailure {
+        return resolve(manifestUrl, top(manifestUrl, headers), headers);
+    }
+
+    /** The blobs of the image whose top manifest ({@link #top}) is {@code manifest}. */
+    public List<BlobRef> resolve(String manifestUrl, Manifest manifest, Map<String, String> headers) throws OriginFailure {
         Matcher m = MANIFEST_URL.matcher(manifestUrl);
         if (!m.matches()) {
             throw new OriginFailure(400, "bad_request", "not an image manifest URL (want <scheme>://<registry>/v2/<repo>/manifests/<tag>)");
         }
         String base = m.group(1) + "/v2/" + m.group(2);
-        JsonNode top = fetch(manifestUrl, headers);
+        JsonNode top = manifest.json();
         Set<BlobRef> blobs = new LinkedHashSet<>();
         if (top.has("manifests")) {
             int matched = 0;
@@ -105,13 +126,33 @@ public final class ImageResolver {
     }
 
     private JsonNode fetch(String url, Map<String, String> headers) throws OriginFailure {
+        return parse(url, fetchBytes(url, headers));
+    }
+
+    private byte[] fetchBytes(String url, Map<String, String> headers) throws OriginFailure {
         OriginClient.OriginResponse r = origin.open(url, headers, 0, ACCEPT);
         try (InputStream in = r.body()) {
-            byte[] body = in.readNBytes(MAX_MANIFEST_BYTES);
+            byte[] body = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (body.length > MAX_MANIFEST_BYTES) {
+                throw new OriginFailure(502, "bad_manifest", "manifest " + SafeUrls.display(url) + " is over "
+                        + (MAX_MANIFEST_BYTES >> 20) + " MiB");
+            }
+            return body;
+        } catch (IOException e) {
+            throw unreadable(url, e);
+        }
+    }
+
+    private JsonNode parse(String url, byte[] body) throws OriginFailure {
+        try {
             return json.readTree(body);
         } catch (IOException e) {
-            throw new OriginFailure(502, "bad_manifest", "cannot read manifest " + SafeUrls.display(url) + ": "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + SafeText.scrub(e.getMessage())));
+            throw unreadable(url, e);
         }
+    }
+
+    private static OriginFailure unreadable(String url, IOException e) {
+        return new OriginFailure(502, "bad_manifest", "cannot read manifest " + SafeUrls.display(url) + ": "
+                + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + SafeText.scrub(e.getMessage())));
     }
 }

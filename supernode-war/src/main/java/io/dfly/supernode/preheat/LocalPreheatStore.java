@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** Preheat jobs in one JVM (tests). */
 public final class LocalPreheatStore implements PreheatStore {
     private final Map<String, PreheatRecord> jobs = new ConcurrentHashMap<>();
+    private final Map<Long, String> numbers = new ConcurrentHashMap<>();
 
     @Override
     public Optional<PreheatRecord> get(String id) {
@@ -16,18 +17,34 @@ public final class LocalPreheatStore implements PreheatStore {
     }
 
     @Override
+    public Optional<PreheatRecord> byNumber(long number) {
+        String id = numbers.get(number);
+        return id == null ? Optional.empty() : get(id).filter(r -> r.number() == number);
+    }
+
+    @Override
     public Optional<PreheatRecord> putIfAbsent(PreheatRecord record) {
-        return Optional.ofNullable(jobs.putIfAbsent(record.id(), record));
+        PreheatRecord old = jobs.putIfAbsent(record.id(), record);
+        if (old == null && record.number() != 0) {
+            numbers.put(record.number(), record.id());
+        }
+        return Optional.ofNullable(old);
     }
 
     @Override
     public void put(PreheatRecord record) {
         jobs.put(record.id(), record);
+        if (record.number() != 0) {
+            numbers.put(record.number(), record.id());
+        }
     }
 
     @Override
     public void remove(String id) {
-        jobs.remove(id);
+        PreheatRecord old = jobs.remove(id);
+        if (old != null) {
+            numbers.remove(old.number());
+        }
     }
 
     @Override

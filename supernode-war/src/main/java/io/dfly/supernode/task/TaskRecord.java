@@ -51,6 +51,13 @@ public final class TaskRecord implements Serializable {
     private String fileDigest;
     private final long createdMillis;
     private long lastAccessMillis;
+    /** Piece bytes peers reported as received from other peers / from supernode members (accepted reports only). */
+    private long bytesFromPeers;
+    private long bytesFromSupernodes;
+    /** The last {@link #RECENT_FAILURES} failed piece reports, oldest first (what the dashboard shows). */
+    private final java.util.ArrayDeque<PieceFailure> recentFailures = new java.util.ArrayDeque<>();
+    /** How many failed piece reports a task remembers (bounded: the record lives in the grid). */
+    public static final int RECENT_FAILURES = 5;
 
     public TaskRecord(String taskId, byte[] sealedUrl, String urlKey, String displayUrl, String expectedDigest,
                       String seederMember, long nowMillis) {
@@ -84,6 +91,16 @@ public final class TaskRecord implements Serializable {
     public long createdMillis() { return createdMillis; }
     public long lastAccessMillis() { return lastAccessMillis; }
     public Map<String, String> seedSources() { return Map.copyOf(seedSources); }
+    /** Piece bytes delivered peer to peer (accepted reports). */
+    public long bytesFromPeers() { return bytesFromPeers; }
+    /** Piece bytes delivered by supernode members' CDN copies (accepted reports). */
+    public long bytesFromSupernodes() { return bytesFromSupernodes; }
+    /** The last failed piece reports, oldest first (at most {@link #RECENT_FAILURES}). */
+    public List<PieceFailure> recentFailures() { return List.copyOf(recentFailures); }
+
+    /** A failed piece report that ended an assignment: who failed to fetch which piece from whom. */
+    public record PieceFailure(long atMillis, String peerId, int piece, String sourcePeerId) implements Serializable {
+    }
 
     public long contentLength() { return swarm == null ? -1 : swarm.contentLength(); }
     public int pieceSize() { return swarm == null ? PieceSizeRule.DEFAULT_PIECE_SIZE : swarm.pieceSize(); }
@@ -168,6 +185,9 @@ public final class TaskRecord implements Serializable {
         swarm = null;
         seedSources.clear();
         fileDigest = null;
+        bytesFromPeers = 0;
+        bytesFromSupernodes = 0;
+        recentFailures.clear();
         touch(nowMillis);
     }
 
@@ -374,7 +394,20 @@ public final class TaskRecord implements Serializable {
             return ReportOutcome.IGNORED;
         }
         PeerState source = swarm.peer(sourcePeerId);
-        return new ReportOutcome(true, success && source != null && !source.isSupernode() ? pieceLength(piece) : 0);
+        boolean fromPeer = source != null && !source.isSupernode();
+        if (success) {
+            if (fromPeer) {
+                bytesFromPeers += pieceLength(piece);
+            } else {
+                bytesFromSupernodes += pieceLength(piece);
+            }
+        } else {
+            if (recentFailures.size() >= RECENT_FAILURES) {
+                recentFailures.removeFirst();
+            }
+            recentFailures.addLast(new PieceFailure(nowMillis, peerId, piece, sourcePeerId));
+        }
+        return new ReportOutcome(true, success && fromPeer ? pieceLength(piece) : 0);
     }
 
     /** The peer is alive (a heartbeat naming this task); a peer not in the swarm is ignored. */

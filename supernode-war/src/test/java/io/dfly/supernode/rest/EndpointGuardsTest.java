@@ -32,12 +32,19 @@ class EndpointGuardsTest {
             Map.entry("GET /preheats/{id}", "operator"),
             Map.entry("GET /peer/tasks/{taskId}/pieces/{n}", "token+grant in the resource"),
             Map.entry("GET /_ping", "open"),
-            Map.entry("GET /api/v1/metrics", "open")));
+            Map.entry("GET /healthy", "open"),
+            Map.entry("POST /oapi/v1/jobs", "operator"),
+            Map.entry("GET /oapi/v1/jobs/{id}", "operator"),
+            Map.entry("GET /api/v1/metrics", "open"),
+            Map.entry("GET /api/v1/dashboard", "operator"),
+            Map.entry("GET /ui", "operator"),
+            Map.entry("GET /ui/{file}", "operator")));
 
     @Test
     void everyEndpointHasItsGuard() {
         Map<String, String> found = new TreeMap<>();
-        for (Class<?> resource : new Class<?>[]{TaskResource.class, PreheatResource.class, PieceResource.class, MetricsResource.class}) {
+        for (Class<?> resource : new Class<?>[]{TaskResource.class, PreheatResource.class, OpenApiResource.class,
+                PieceResource.class, MetricsResource.class, DashboardResource.class, UiResource.class}) {
             String root = resource.getAnnotation(Path.class).value();
             for (Method m : resource.getDeclaredMethods()) {
                 String verb = m.isAnnotationPresent(GET.class) ? "GET" : m.isAnnotationPresent(POST.class) ? "POST"
