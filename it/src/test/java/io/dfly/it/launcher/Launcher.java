@@ -22,11 +22,16 @@ final class Launcher {
     }
 
     static Launcher start(Path workDir, Map<String, String> env, String script, String... args) throws IOException {
+        return start(ROOT, workDir, env, script, args);
+    }
+
+    /** Runs {@code root/bin/script} (a checkout, or an unpacked release), from {@code root}. */
+    static Launcher start(Path root, Path workDir, Map<String, String> env, String script, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(ROOT.resolve("bin").resolve(script).toString());
+        cmd.add(root.resolve("bin").resolve(script).toString());
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, script + "-", ".out");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(out.toFile());
         // the test run's cluster secret and operator token, so a launcher never creates files under ~/.dfly
         // (a flag, e.g. quickstart's, still wins: MicroProfile Config ranks system properties over the environment)
