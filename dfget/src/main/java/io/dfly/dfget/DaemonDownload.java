@@ -1,7 +1,5 @@
 package io.dfly.dfget;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.config.HostPort;
 import io.dfly.core.download.DownloadProgress;
 import io.dfly.core.piece.Digests;
@@ -14,21 +12,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Timer;
 import java.util.TimerTask;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -41,11 +35,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * writes itself, as the calling user: into {@code <output>.dfly-tmp} (created new), hashed as they arrive,
  * checked for length and digest, then renamed over the output in one step. On any failure the caller
  * deletes the tmp file.
+ *
+ * <p>Kept lean for small files, where starting the JVM is most of the cost: the JDK's
+ * {@link HttpURLConnection} (mostly in the JDK's default class-data archive, and kept-alive between the
+ * probe, the POST and the GET) rather than {@code java.net.http.HttpClient}, which loads about 1,100
+ * classes (TLS among them, even for plain http), and Jackson's streaming API ({@link DaemonMessages}). Never
+ * through a proxy: the host token is for the dfdaemon only.
  */
 final class DaemonDownload {
     static final String PATH = "/api/v1/downloads";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CHUNK = 64 * 1024;
+    private static final int MAX_ERROR_BODY = 16 * 1024;
+    private static final int MAX_METRICS_BODY = 1024 * 1024;
 
     private DaemonDownload() {
     }
@@ -54,7 +55,7 @@ final class DaemonDownload {
     record Finished(DownloadProgress progress, String taskId, String digest, long contentLength) {
     }
 
-    /** Whether a dfdaemon answers at the address (its metrics page, within a second). */
+    /** Whether a dfdaemon answers at the address (its metrics page, within a second or two). */
     static boolean available(HostPort dfdaemon) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(dfdaemon.host(), dfdaemon.port()), 300);
@@ -62,14 +63,17 @@ final class DaemonDownload {
             return false;
         }
         try {
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
-                    .send(HttpRequest.newBuilder(URI.create(dfdaemon.baseUrl() + "/api/v1/metrics"))
-                            .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().contains("dfly_engine_");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            HttpURLConnection c = open(dfdaemon, "/api/v1/metrics", 1000, 2000);
+            if (c.getResponseCode() != 200) {
+                drain(c.getErrorStream());
+                return false;
+            }
+            try (InputStream in = c.getInputStream()) {
+                String text = new String(in.readNBytes(MAX_METRICS_BODY), StandardCharsets.UTF_8);
+                in.transferTo(OutputStream.nullOutputStream()); // read to the end: the connection is kept for the POST
+                return text.contains("dfly_engine_");
+            }
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }
@@ -83,33 +87,27 @@ final class DaemonDownload {
             throws DfgetException, InterruptedException {
         HostTokens tokens = secret.hostTokens();
         String peer = peerId();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER).build();
         Timer timer = new Timer("dfget-timeout", true);
         AtomicBoolean timedOut = new AtomicBoolean();
-        AtomicReference<InputStream> reading = new AtomicReference<>();
+        AtomicReference<HttpURLConnection> current = new AtomicReference<>();
         timer.schedule(new TimerTask() {
             @Override
             public void run() {
                 timedOut.set(true);
-                InputStream in = reading.get();
-                if (in != null) {
-                    try {
-                        in.close();
-                    } catch (IOException ignored) {
-                        // closing to stop the read
-                    }
+                HttpURLConnection c = current.get();
+                if (c != null) {
+                    c.disconnect(); // closes the socket: the blocked read ends with an IOException
                 }
             }
         }, a.timeout().toMillis());
         try {
-            Finished done = progress(a, http, tokens.authorization(peer, "POST", PATH), reporter, reading);
+            Finished done = progress(a, tokens.authorization(peer, "POST", PATH), reporter, current);
             if (a.digest() != null && !a.digest().equals(done.digest())) {
                 throw new DfgetException("dfdaemon at " + a.dfdaemon() + " reported digest " + done.digest() + ", want "
                         + a.digest());
             }
             String filePath = PATH + "/" + done.taskId();
-            fetch(a, http, tokens.authorization(peer, "GET", filePath), filePath, done, tmp, reading);
+            fetch(a, tokens.authorization(peer, "GET", filePath), filePath, done, tmp, current);
             return done.progress();
         } catch (IOException e) {
             if (timedOut.get()) {
@@ -123,71 +121,67 @@ final class DaemonDownload {
     }
 
     /** POSTs the download and follows its progress lines to the last one. */
-    private static Finished progress(DfgetArgs a, HttpClient http, String authorization, ProgressReporter reporter,
-                                     AtomicReference<InputStream> reading) throws DfgetException, IOException,
-            InterruptedException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("url", a.url());
-        body.put("headers", a.headers());
-        body.put("digest", a.digest());
-        body.put("identifier", a.identifier());
-        body.put("backToSource", a.backToSource());
-        HttpResponse<InputStream> r;
+    private static Finished progress(DfgetArgs a, String authorization, ProgressReporter reporter,
+                                     AtomicReference<HttpURLConnection> current) throws DfgetException, IOException {
+        byte[] body = DaemonMessages.request(a.url(), a.headers(), a.digest(), a.identifier(), a.backToSource());
+        HttpURLConnection c;
+        int status;
         try {
-            r = http.send(HttpRequest.newBuilder(URI.create(a.dfdaemon().baseUrl() + PATH))
-                    .timeout(a.timeout()).header("Content-Type", "application/json")
-                    .header(HostTokens.HEADER, authorization)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            c = open(a.dfdaemon(), PATH, 5000, readTimeout(a));
+            current.set(c);
+            c.setRequestMethod("POST");
+            c.setRequestProperty("Content-Type", "application/json");
+            c.setRequestProperty(HostTokens.HEADER, authorization);
+            c.setDoOutput(true);
+            // buffered, not streaming mode: in streaming mode a 401 loses its error body (HttpRetryException)
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(body);
+            }
+            status = c.getResponseCode();
         } catch (IOException e) {
             throw new DfgetException("dfdaemon at " + a.dfdaemon() + " is not answering (" + e.getMessage()
                     + "); start it or use --standalone");
         }
-        try (InputStream in = r.body()) {
-            reading.set(in);
-            if (r.statusCode() != 200) {
-                throw new DfgetException("dfdaemon refused the download: " + errorMessage(r.statusCode(), in));
-            }
+        if (status != 200) {
+            throw new DfgetException("dfdaemon refused the download: " + errorMessage(status, c));
+        }
+        try (InputStream in = c.getInputStream()) {
             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             String line;
             while ((line = lines.readLine()) != null) {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode n = JSON.readTree(line);
-                DownloadProgress p = new DownloadProgress(n.path("completedBytes").asLong(), n.path("totalBytes").asLong(-1),
-                        n.path("fromPeers").asLong(), n.path("fromSupernode").asLong(), n.path("fromOrigin").asLong());
-                if (n.path("done").asBoolean()) {
-                    if (n.hasNonNull("error")) {
-                        throw new DfgetException(n.get("error").asText());
+                DaemonMessages.Line n = DaemonMessages.line(line);
+                if (n.done()) {
+                    if (n.error() != null) {
+                        throw new DfgetException(n.error());
                     }
-                    String taskId = n.path("taskId").asText(null);
-                    String digest = n.path("digest").asText(null);
-                    long length = n.path("contentLength").asLong(-1);
-                    if (taskId == null || !TaskIds.isValid(taskId) || digest == null || !Digests.isValid(digest) || length < 0) {
+                    if (n.taskId() == null || !TaskIds.isValid(n.taskId()) || n.digest() == null || !Digests.isValid(n.digest())
+                            || n.contentLength() < 0) {
                         throw new DfgetException("dfdaemon at " + a.dfdaemon() + " ended the download without naming the"
                                 + " task, its digest and length (an older dfdaemon? upgrade it)");
                     }
-                    return new Finished(p, taskId, digest, length);
+                    in.transferTo(OutputStream.nullOutputStream()); // to the end: the connection is kept for the GET
+                    return new Finished(n.progress(), n.taskId(), n.digest(), n.contentLength());
                 }
-                reporter.update(p);
+                reporter.update(n.progress());
             }
             throw new DfgetException("dfdaemon at " + a.dfdaemon() + " ended the download without a result");
         }
     }
 
     /** GETs the verified bytes into {@code tmp}, checks them, and renames tmp over the output. */
-    private static void fetch(DfgetArgs a, HttpClient http, String authorization, String filePath, Finished done, Path tmp,
-                              AtomicReference<InputStream> reading) throws DfgetException, IOException, InterruptedException {
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(a.dfdaemon().baseUrl() + filePath))
-                .timeout(a.timeout()).header(HostTokens.HEADER, authorization).GET().build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = r.body()) {
-            reading.set(in);
-            if (r.statusCode() != 200) {
-                throw new DfgetException("dfdaemon at " + a.dfdaemon() + " did not hand over the file: "
-                        + errorMessage(r.statusCode(), in));
-            }
+    private static void fetch(DfgetArgs a, String authorization, String filePath, Finished done, Path tmp,
+                              AtomicReference<HttpURLConnection> current) throws DfgetException, IOException {
+        HttpURLConnection c = open(a.dfdaemon(), filePath, 5000, readTimeout(a));
+        current.set(c);
+        c.setRequestProperty(HostTokens.HEADER, authorization);
+        int status = c.getResponseCode();
+        if (status != 200) {
+            throw new DfgetException("dfdaemon at " + a.dfdaemon() + " did not hand over the file: " + errorMessage(status, c));
+        }
+        try (InputStream in = c.getInputStream()) {
             MessageDigest md = Digests.newSha256();
             long total = 0;
             OutputStream out;
@@ -198,7 +192,7 @@ final class DaemonDownload {
                 throw new DfgetException("cannot write " + tmp + ": " + e.getMessage());
             }
             try (out) {
-                byte[] buf = new byte[CHUNK];
+                byte[] buf = new byte[(int) Math.min(CHUNK, Math.max(done.contentLength() + 1, 512))];
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     total += n;
@@ -230,17 +224,40 @@ final class DaemonDownload {
         }
     }
 
-    private static String errorMessage(int status, InputStream in) throws IOException {
-        String text = new String(in.readNBytes(16 * 1024), StandardCharsets.UTF_8);
-        String message = "HTTP " + status;
-        try {
-            JsonNode err = JSON.readTree(text);
-            if (err != null && err.hasNonNull("message")) {
-                message = err.get("message").asText() + " (HTTP " + status + ")";
+    /** A connection to the dfdaemon, never through a proxy, never following a redirect. */
+    private static HttpURLConnection open(HostPort dfdaemon, String path, int connectMillis, int readMillis) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) new URL(dfdaemon.baseUrl() + path).openConnection(Proxy.NO_PROXY);
+        c.setConnectTimeout(connectMillis);
+        c.setReadTimeout(readMillis);
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        return c;
+    }
+
+    /** The socket read timeout: the whole download's (the timer ends it sooner when the total runs out). */
+    private static int readTimeout(DfgetArgs a) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, a.timeout().toMillis()));
+    }
+
+    private static void drain(InputStream in) {
+        if (in != null) {
+            try (in) {
+                in.readNBytes(MAX_ERROR_BODY);
+            } catch (IOException ignored) {
+                // only to free the connection
             }
-        } catch (IOException ignored) {
-            // not JSON: keep the status
         }
-        return message;
+    }
+
+    private static String errorMessage(int status, HttpURLConnection c) throws IOException {
+        InputStream err = c.getErrorStream();
+        String text = "";
+        if (err != null) {
+            try (err) {
+                text = new String(err.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
+            }
+        }
+        String message = DaemonMessages.errorMessage(text);
+        return message != null ? message + " (HTTP " + status + ")" : "HTTP " + status;
     }
 }

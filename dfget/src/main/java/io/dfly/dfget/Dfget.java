@@ -41,7 +41,6 @@ public final class Dfget {
             out.println(DfgetArgs.USAGE);
             return 0;
         }
-        quietLogging(err);
         Path tmp = a.output().resolveSibling(a.output().getFileName() + ".dfly-tmp");
         ProgressReporter reporter = new ProgressReporter(out, terminal);
         try {
@@ -51,7 +50,7 @@ public final class Dfget {
             ClusterSecret secret = secret(a.clusterSecretFile());
             var progress = !a.standalone() && DaemonDownload.available(a.dfdaemon())
                     ? DaemonDownload.run(a, secret, reporter, tmp)
-                    : local(a, secret, reporter, tmp);
+                    : local(a, secret, reporter, tmp, err);
             reporter.finish(a.output(), progress);
             return 0;
         } catch (DfgetException e) {
@@ -72,11 +71,12 @@ public final class Dfget {
     }
 
     private static io.dfly.core.download.DownloadProgress local(DfgetArgs a, ClusterSecret secret, ProgressReporter reporter,
-                                                                Path tmp) throws DfgetException, InterruptedException {
+                                                                Path tmp, PrintStream err) throws DfgetException, InterruptedException {
         if (a.dfdaemonExplicit()) {
             throw new DfgetException("dfdaemon at " + a.dfdaemon() + " is not answering; start it, or drop --dfdaemon to"
                     + " download in this process");
         }
+        quietLogging(err); // the engine's warnings; the dfdaemon path logs nothing
         return LocalDownload.run(a, secret, reporter, tmp);
     }
 

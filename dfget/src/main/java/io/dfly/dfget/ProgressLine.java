@@ -5,7 +5,6 @@ import io.dfly.core.download.DownloadProgress;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
 /** Text of dfget's progress bar (terminal) and of its one-line summary (no terminal). */
 public final class ProgressLine {
@@ -28,7 +27,7 @@ public final class ProgressLine {
             double ratio = Math.min(1.0, (double) done / total);
             int filled = (int) Math.round(ratio * BAR_WIDTH);
             sb.append('[').append("#".repeat(filled)).append("-".repeat(BAR_WIDTH - filled)).append(']');
-            sb.append(String.format(Locale.ROOT, " %3d%%", (int) Math.floor(ratio * 100)));
+            sb.append(' ').append(leftPad(String.valueOf((int) Math.floor(ratio * 100)), 3)).append('%');
             sb.append("  ").append(ByteSize.format(done)).append(" / ").append(ByteSize.format(total));
         } else if (total == 0) {
             sb.append('[').append("#".repeat(BAR_WIDTH)).append("] 100%  0 B / 0 B");
@@ -50,9 +49,10 @@ public final class ProgressLine {
     /** The line printed once at the end when stdout is not a terminal. */
     public static String summary(Path output, DownloadProgress p, Duration elapsed) {
         double secs = Math.max(0.001, elapsed.toMillis() / 1000.0);
-        return String.format(Locale.ROOT, "dfget: downloaded %s (%s) in %.1fs, %s — peers %s, supernode %s, origin %s",
-                output, ByteSize.format(p.completedBytes()), secs, rate(p.completedBytes() / secs),
-                ByteSize.format(p.fromPeers()), ByteSize.format(p.fromSupernode()), ByteSize.format(p.fromOrigin()));
+        // no String.format here: its first call costs dfget tens of milliseconds (bench/README.md, "Small files")
+        return "dfget: downloaded " + output + " (" + ByteSize.format(p.completedBytes()) + ") in " + ByteSize.oneDecimal(secs)
+                + "s, " + rate(p.completedBytes() / secs) + " — peers " + ByteSize.format(p.fromPeers()) + ", supernode "
+                + ByteSize.format(p.fromSupernode()) + ", origin " + ByteSize.format(p.fromOrigin());
     }
 
     static String rate(double bytesPerSecond) {
@@ -63,9 +63,17 @@ public final class ProgressLine {
     static String clock(Duration d) {
         long s = d.getSeconds();
         if (s >= 3600) {
-            return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+            return s / 3600 + ":" + twoDigits((s / 60) % 60) + ":" + twoDigits(s % 60);
         }
-        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        return s / 60 + ":" + twoDigits(s % 60);
+    }
+
+    private static String twoDigits(long n) {
+        return n < 10 ? "0" + n : String.valueOf(n);
+    }
+
+    private static String leftPad(String s, int width) {
+        return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
     }
 
     /** Share of the bytes so far from peers, the supernode and the origin, e.g. {@code peers 80% supernode 20% origin 0%}. */

@@ -255,6 +255,40 @@ class DfgetRunTest {
         }
     }
 
+    @Test
+    void aDfdaemonThatStallsMidDownloadEndsInTheTimeoutLine() throws Exception {
+        HttpServer stalling = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        stalling.createContext("/api/v1/metrics", ex -> reply(ex, 200, "text/plain", "dfly_engine_downloads_started_total 1\n"));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        stalling.createContext("/api/v1/downloads", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, 0); // chunked: one progress line, then nothing
+            ex.getResponseBody().write("{\"completedBytes\":0,\"totalBytes\":10,\"done\":false}\n".getBytes(StandardCharsets.UTF_8));
+            ex.getResponseBody().flush();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+        });
+        stalling.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        stalling.start();
+        try {
+            Path file = tmp.resolve("stalled.bin");
+            long t0 = System.nanoTime();
+            Run r = dfget("-u", "http://origin/f.bin", "-o", file.toString(), "--dfdaemon", "127.0.0.1:" + stalling.getAddress().getPort(),
+                    "--cluster-secret-file", secretFile.toString(), "--timeout", "1s");
+            assertEquals(1, r.exit(), r.err());
+            assertEquals("dfget: error: timed out after 1s; raise --timeout or check the network", r.err().trim());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "ended by the timeout, not by the stalling daemon");
+            assertFalse(Files.exists(file));
+        } finally {
+            release.countDown();
+            stalling.stop(0);
+        }
+    }
+
     private static boolean run(String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

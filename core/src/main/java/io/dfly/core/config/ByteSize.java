@@ -46,6 +46,15 @@ public final class ByteSize {
             v /= 1024;
             i++;
         }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[i]);
+        return oneDecimal(v) + " " + units[i];
+    }
+
+    /**
+     * {@code v} (not negative) with one decimal, rounded half up, e.g. {@code 1.5}: what {@code %.1f} prints, without
+     * {@link String#format}, whose first call costs a short-lived CLI (dfget) tens of milliseconds of locale setup.
+     */
+    public static String oneDecimal(double v) {
+        long tenths = Math.round(v * 10);
+        return tenths / 10 + "." + tenths % 10;
     }
 }
