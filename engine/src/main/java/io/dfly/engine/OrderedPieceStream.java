@@ -1,17 +1,27 @@
 package io.dfly.engine;
 
+import io.dfly.core.download.DownloadResult;
+import io.dfly.core.download.VerifiedPieceStream;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The bytes of a download in order, piece by piece, as soon as each piece is verified on disk. Reads
  * go straight from the file into the caller's buffer (no copy of a whole piece). Blocks while the next
  * piece is missing. Ends normally only after the whole download succeeded (so a final digest mismatch
- * is an {@link IOException}, never a clean end of stream).
+ * is an {@link IOException}, never a clean end of stream). It says which pieces it handed out and, at its
+ * end, the verified digest ({@link VerifiedPieceStream}), so a reader need not hash the bytes again.
  */
-final class OrderedPieceStream extends InputStream {
+final class OrderedPieceStream extends InputStream implements VerifiedPieceStream {
+    /** How long the end of the stream waits for the download's result to be published (it is set just after). */
+    private static final long RESULT_WAIT_SECONDS = 10;
     private final TaskDownload download;
     private int piece;
     /** Length of {@link #piece} once it is held, else -1. */
@@ -20,6 +30,9 @@ final class OrderedPieceStream extends InputStream {
     private boolean closed;
     /** The store the bytes handed out so far came from; none may ever come from another (a re-download). */
     private StoredTask source;
+    /** The digest of each piece handed out, by piece number. */
+    private final List<String> digests = new ArrayList<>();
+    private boolean atEnd;
 
     OrderedPieceStream(TaskDownload download) {
         this.download = download;
@@ -87,6 +100,7 @@ final class OrderedPieceStream extends InputStream {
             }
             if (count >= 0 && piece >= count) {
                 if (download.succeeded()) {
+                    atEnd = true;
                     return false;
                 }
             } else if (stored != null) {
@@ -94,6 +108,7 @@ final class OrderedPieceStream extends InputStream {
                 if (length >= 0) {
                     source = stored;
                     pieceLength = length;
+                    digests.add(stored.pieceDigest(piece)); // pieces are handed out in order: index = number
                     continue;
                 }
             }
@@ -109,5 +124,31 @@ final class OrderedPieceStream extends InputStream {
     @Override
     public void close() {
         closed = true;
+    }
+
+    @Override
+    public int pieceSize() {
+        return source == null ? -1 : source.pieceSize();
+    }
+
+    @Override
+    public List<String> digestsHandedOut() {
+        return Collections.unmodifiableList(digests);
+    }
+
+    @Override
+    public String verifiedDigest() {
+        if (!atEnd) {
+            return null;
+        }
+        try {
+            DownloadResult r = download.completion().get(RESULT_WAIT_SECONDS, TimeUnit.SECONDS);
+            return r.digest();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
+        }
     }
 }

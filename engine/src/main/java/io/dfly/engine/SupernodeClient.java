@@ -15,6 +15,10 @@ import io.dfly.core.security.ClusterSecret;
 import io.dfly.core.security.HostTokens;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -84,7 +88,7 @@ public final class SupernodeClient {
             }
             tried.add(sn);
             try {
-                HttpResponse<String> r = post(sn, "/api/v1/tasks", request, Duration.ofMinutes(2));
+                Answer r = post(sn, "/api/v1/tasks", request, Duration.ofMinutes(2));
                 if (r.statusCode() / 100 == 2) {
                     return new Registration(sn, JSON.readValue(r.body(), RegisterResponse.class));
                 }
@@ -113,7 +117,7 @@ public final class SupernodeClient {
 
     public PullResponse pull(HostPort sn, String taskId, PullRequest request) throws IOException, DownloadException,
             InterruptedException {
-        HttpResponse<String> r = post(sn, "/api/v1/tasks/" + taskId + "/pull", request, Duration.ofSeconds(30));
+        Answer r = post(sn, "/api/v1/tasks/" + taskId + "/pull", request, Duration.ofSeconds(30));
         if (r.statusCode() != 200) {
             throw error(sn, r);
         }
@@ -155,14 +159,54 @@ public final class SupernodeClient {
         return worst;
     }
 
-    private HttpResponse<String> post(HostPort sn, String path, Object body, Duration timeout) throws IOException,
-            InterruptedException {
+    /** A supernode's answer to one call: its status and its (small, JSON) body. */
+    record Answer(int statusCode, String body) {
+    }
+
+    /** The most a supernode's answer may hold (a pull's assignments, an error): more is refused, never buffered. */
+    static final int MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+    private static final int CONNECT_TIMEOUT_MS = 5_000;
+
+    /**
+     * One JSON call, on the JDK's plain {@link HttpURLConnection} (blocking, kept-alive connections reused): a pull
+     * and a report per piece make these the engine's most frequent requests, and {@code java.net.http.HttpClient}
+     * spent more CPU per call than the whole piece's transfer (bench/README.md, "Profile").
+     */
+    private Answer post(HostPort sn, String path, Object body, Duration timeout) throws IOException {
         URI u = uri(sn, path);
-        HttpRequest req = HttpRequest.newBuilder(u).timeout(timeout)
-                .header("Content-Type", "application/json").header("Accept", "application/json")
-                .header(HostTokens.HEADER, token("POST", u))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
-        return http.send(req, HttpResponse.BodyHandlers.ofString());
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        HttpURLConnection c = (HttpURLConnection) u.toURL().openConnection(Proxy.NO_PROXY);
+        try {
+            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+            c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+            c.setInstanceFollowRedirects(false);
+            c.setUseCaches(false);
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.setFixedLengthStreamingMode(bytes.length);
+            c.setRequestProperty("Content-Type", "application/json");
+            c.setRequestProperty("Accept", "application/json");
+            c.setRequestProperty(HostTokens.HEADER, token("POST", u));
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(bytes);
+            }
+            int status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            if (in == null) {
+                return new Answer(status, "");
+            }
+            try (in) {
+                byte[] answer = in.readNBytes(MAX_ANSWER_BYTES + 1);
+                if (answer.length > MAX_ANSWER_BYTES) {
+                    c.disconnect();
+                    throw new IOException("answer over " + MAX_ANSWER_BYTES + " bytes");
+                }
+                return new Answer(status, new String(answer, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            c.disconnect(); // never reuse a connection left in an unknown state
+            throw e;
+        }
     }
 
     /** This host's token for one request (the raw path, as sent, is what the supernode checks). */
@@ -183,13 +227,13 @@ public final class SupernodeClient {
         if (e instanceof java.net.ConnectException) {
             return "connection refused";
         }
-        if (e instanceof java.net.http.HttpTimeoutException) {
+        if (e instanceof java.net.http.HttpTimeoutException || e instanceof java.net.SocketTimeoutException) {
             return "timed out";
         }
         return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
-    private static DownloadException error(HostPort sn, HttpResponse<String> r) {
+    private static DownloadException error(HostPort sn, Answer r) {
         if (r.statusCode() == 401) {
             return new SupernodeRefusedException(notEnrolled(sn));
         }

@@ -36,6 +36,7 @@ import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -154,6 +155,26 @@ class P2PEngineTest {
             assertArrayEquals(java.util.Arrays.copyOfRange(content, 3 * PIECE, content.length), rest);
         }
         assertEquals(content.length, await(h).length());
+    }
+
+    @Test
+    void streamVouchesForItsPiecesAndTheVerifiedDigestOnlyAtItsEnd() throws Exception {
+        supernode.reverseOrder = true;
+        P2PEngine a = engine("a");
+        DownloadHandle h = a.start(new DownloadRequest(url, Map.of(), Digests.sha256(content), null, true));
+        try (InputStream in = h.openStream()) {
+            io.dfly.core.download.VerifiedPieceStream v = (io.dfly.core.download.VerifiedPieceStream) in;
+            assertEquals(-1, v.pieceSize());
+            byte[] head = in.readNBytes(PIECE + 1);
+            assertArrayEquals(java.util.Arrays.copyOf(content, PIECE + 1), head);
+            assertNull(v.verifiedDigest(), "nothing is vouched for before the end");
+            assertEquals(PIECE, v.pieceSize());
+            assertEquals(List.of(Digests.sha256(content, 0, PIECE), Digests.sha256(content, PIECE, PIECE)),
+                    v.digestsHandedOut(), "the pieces handed out so far, in order, the second in part");
+            in.readAllBytes();
+            assertEquals(Digests.sha256(content), v.verifiedDigest());
+            assertEquals(supernode.pieceCount(), v.digestsHandedOut().size());
+        }
     }
 
     @Test

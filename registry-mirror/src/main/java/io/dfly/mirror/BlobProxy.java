@@ -6,6 +6,7 @@ import io.dfly.core.download.DownloadHandle;
 import io.dfly.core.download.DownloadProgress;
 import io.dfly.core.download.DownloadRequest;
 import io.dfly.core.download.Downloader;
+import io.dfly.core.download.VerifiedPieceStream;
 import io.dfly.core.piece.Digests;
 import io.dfly.core.security.Credentials;
 
@@ -26,8 +27,9 @@ import java.util.logging.Logger;
  * may read the blob and how big it is; a refusal is relayed as is and nothing is fetched. Large blobs
  * then travel through the {@link Downloader} (P2P) as the task of the registry's own blob URL and digest
  * (so scoped to that registry's origin); small ones, Range requests and non-sha256 digests pass straight
- * through. Bytes are verified against the URL's digest; if P2P fails
- * the rest comes from the origin directly.
+ * through. Bytes are verified against the URL's digest (by the engine, whose stream vouches for every piece and the
+ * whole file, so they are not hashed twice; else here); if P2P fails the rest comes from the origin directly, and
+ * what was already sent is checked again against it ({@link VerifyingSink}).
  */
 public final class BlobProxy {
     private static final Logger LOG = Logger.getLogger(BlobProxy.class.getName());
@@ -90,6 +92,7 @@ public final class BlobProxy {
         byte[] buf = new byte[256 * 1024];
         DownloadHandle handle = null;
         String p2pFailure = null;
+        VerifiedPieceStream verified = null;
         try {
             handle = engine.start(dr);
         } catch (DownloadException | RuntimeException e) {
@@ -99,6 +102,10 @@ public final class BlobProxy {
             InputStream in = null;
             try {
                 in = handle.openStream();
+                if (in instanceof VerifiedPieceStream v) {
+                    verified = v; // the engine checks every piece and the whole file: no second hash here
+                    sink.trustUpstream();
+                }
                 while (true) {
                     int n;
                     try {
@@ -120,17 +127,21 @@ public final class BlobProxy {
                 }
             }
             if (p2pFailure == null && sink.accepted() == size) {
-                DownloadProgress p = handle.progress();
-                LOG.info("dfly mirror: blob " + digest + " (" + size + " bytes) served through P2P: fromPeers="
-                        + p.fromPeers() + " fromSupernode=" + p.fromSupernode() + " fromOrigin=" + p.fromOrigin());
-                sink.finish();
-                return;
+                String vouched = verified == null ? null : verified.verifiedDigest();
+                if (sink.hashing() || digest.equals(vouched)) {
+                    DownloadProgress p = handle.progress();
+                    LOG.info("dfly mirror: blob " + digest + " (" + size + " bytes) served through P2P: fromPeers="
+                            + p.fromPeers() + " fromSupernode=" + p.fromSupernode() + " fromOrigin=" + p.fromOrigin());
+                    sink.finishVerified(vouched);
+                    return;
+                }
+                p2pFailure = "the download did not vouch for the digest (it says " + vouched + ")";
             }
         }
         if (p2pFailure == null) {
             p2pFailure = "stream ended after " + sink.accepted() + " of " + size + " bytes";
         }
-        if (sink.accepted() == size) {
+        if (sink.hashing() && sink.accepted() == size) {
             // all bytes arrived but the engine reported a failure (e.g. digest): verify ourselves, abort if bad
             sink.finish();
             return;
@@ -138,6 +149,11 @@ public final class BlobProxy {
         LOG.log(Level.WARNING, "dfly mirror: P2P download of blob {0} {1}; fetching the rest from the origin",
                 new Object[]{digest, p2pFailure});
         long from = sink.accepted();
+        if (!sink.hashing()) {
+            // the bytes passed on were not hashed here: read the blob again from byte 0, checking them piece by piece
+            sink.restartChecking(verified.pieceSize(), verified.digestsHandedOut());
+            from = 0;
+        }
         Map<String, List<String>> h = from > 0 ? Map.of("Range", List.of("bytes=" + from + "-")) : Map.of();
         HttpResponse<InputStream> r = session.send("GET", blobUri, h);
         try (InputStream in = r.body()) {

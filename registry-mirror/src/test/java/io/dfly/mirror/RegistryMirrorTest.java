@@ -113,6 +113,35 @@ class RegistryMirrorTest {
     }
 
     @Test
+    void aVouchingEngineStreamIsServedAndSplicedOntoTheOriginWithItsPiecesCheckedAgain() throws Exception {
+        registry = new FakeRegistry(FakeRegistry.Auth.NONE, 300_000);
+        RegistryMirror m = mirror(registry, 1000, List.of());
+        engine.vouch = true;
+        assertArrayEquals(registry.blob, body(m.handle(get("lib/app/blobs/" + registry.blobDigest, Map.of()))));
+        engine.failAfterBytes = 100_000; // inside the second 64 KiB piece
+        assertArrayEquals(registry.blob, body(m.handle(get("lib/app/blobs/" + registry.blobDigest, Map.of()))),
+                "the rest comes from the origin, read from byte 0 to check what was sent");
+    }
+
+    @Test
+    void bytesAVouchingStreamSentThatTheOriginDoesNotHaveAreNeverCompleted() throws Exception {
+        registry = new FakeRegistry(FakeRegistry.Auth.NONE, 300_000);
+        RegistryMirror m = mirror(registry, 1000, List.of());
+        engine.vouch = true;
+        engine.flipByte = 70_000; // a bad copy upstream, consistent with its own piece digests
+        engine.failAfterBytes = 100_000;
+        MirrorResponse r = m.handle(get("lib/app/blobs/" + registry.blobDigest, Map.of()));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThrows(IOException.class, () -> r.body().writeTo(out));
+        assertTrue(out.size() < registry.blob.length, "aborted, not completed with the origin's bytes");
+        engine.failAfterBytes = -1; // the stream ends but vouches for nothing
+        MirrorResponse r2 = m.handle(get("lib/app/blobs/" + registry.blobDigest, Map.of()));
+        ByteArrayOutputStream out2 = new ByteArrayOutputStream();
+        assertThrows(IOException.class, () -> r2.body().writeTo(out2));
+        assertTrue(out2.size() < registry.blob.length);
+    }
+
+    @Test
     void manifestsPassAcceptAndDigestHeaders() throws Exception {
         registry = new FakeRegistry(FakeRegistry.Auth.NONE, 10);
         RegistryMirror m = mirror(registry, 1000, List.of());
