@@ -32,6 +32,12 @@ import java.util.random.RandomGenerator;
  * the uploaders double every re-ask round instead of trading among the first few. A lone newcomer in a
  * warm swarm (nobody else waiting) is not restricted; newcomers silent for a second do not count.
  *
+ * <p>Fetch limit ({@link SchedulerLimits#peerFetchLimit()}): a peer is given at most that many pieces
+ * in flight at once, whatever its pull asks for, and the seed uploads at most that many at once. The
+ * supernode sets it to the peer upload limit: matched slots give every transfer a whole link at both
+ * ends, so a piece lands, and is passed on, as soon as it can (bench/simulate: at N = 10,000 with one
+ * slot each, p50 1.22 × T* against 1.34 × with three).
+ *
  * <p>Cost: O(pieces) bit and array operations plus, for each assigned piece, a bounded walk of at most
  * {@value #CANDIDATES_PER_PIECE} of its available holders; never O(members): per-piece counts and
  * the holders under their upload cap are kept incrementally by {@link TaskSwarm}.
@@ -58,6 +64,13 @@ public final class RarestFirstScheduler implements PieceScheduler {
         if (me == null || me.left || maxPieces <= 0) {
             return out;
         }
+        // the fetch limit: pieces already assigned to it count against the pull's slots
+        int room = limits.peerFetchLimit() == SchedulerLimits.NO_FETCH_LIMIT ? maxPieces
+                : limits.peerFetchLimit() - me.fetching.cardinality();
+        if (room <= 0) {
+            return out;
+        }
+        maxPieces = Math.min(maxPieces, room);
         swarm.useUploadCap(limits.peerUploadLimit());
         BitSet wanted = (BitSet) swarm.publishedSet().clone();
         wanted.andNot(me.pieces);

@@ -27,11 +27,22 @@ import java.io.Serializable;
  *                             an idle holder (the seed aside), so it lands at full speed and the newcomer
  *                             becomes an uploader as soon as possible: the number of uploaders doubles
  *                             every round trip of the herd's re-asks instead of crawling
+ * @param peerFetchLimit       most pieces one peer fetches at once (assigned to it, not yet reported),
+ *                             whatever its pull asks for; it also caps the seed's parallelism, so a
+ *                             seed transfer never shares its destination's download link with more
+ *                             than this many. The supernode sets it to {@code peerUploadLimit}
+ *                             ({@link #withPeerFetchLimit}): with matched slots every transfer gets a
+ *                             whole link at both ends, and a piece lands (and is passed on) soonest.
+ *                             {@link #NO_FETCH_LIMIT} (the other constructors): the pull's maxPieces only
  */
 public record SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int peerMaxFailures,
                               long peerTimeoutMillis, long inFlightTimeoutMillis, int seedParallelism,
-                              int seedCopies, long seedDuplicateAfterMillis, boolean startersFirst)
+                              int seedCopies, long seedDuplicateAfterMillis, boolean startersFirst,
+                              int peerFetchLimit)
         implements Serializable {
+    /** {@link #peerFetchLimit()} when only the pull's maxPieces limits a peer. */
+    public static final int NO_FETCH_LIMIT = Integer.MAX_VALUE;
+
     /** Default {@link #seedParallelism()}: equal to the peers' download and upload slots (3 each by
      *  default), so a seed transfer gets its destination's full share; bench/simulate measured unequal
      *  limits much worse (e.g. seed 1 with peers at 3: 2.1 × T* against 1.36 × at N = 10,000). */
@@ -59,15 +70,35 @@ public record SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int
                 seedParallelism, seedCopies, seedDuplicateAfterMillis, DEFAULT_STARTERS_FIRST);
     }
 
+    /** The limits with an explicit seeding and start-up policy, and no fetch limit. */
+    public SchedulerLimits(int peerUploadLimit, int supernodeUploadLimit, int peerMaxFailures,
+                           long peerTimeoutMillis, long inFlightTimeoutMillis, int seedParallelism,
+                           int seedCopies, long seedDuplicateAfterMillis, boolean startersFirst) {
+        this(peerUploadLimit, supernodeUploadLimit, peerMaxFailures, peerTimeoutMillis, inFlightTimeoutMillis,
+                seedParallelism, seedCopies, seedDuplicateAfterMillis, startersFirst, NO_FETCH_LIMIT);
+    }
+
+    public SchedulerLimits {
+        if (peerFetchLimit < 1) {
+            throw new IllegalArgumentException("peerFetchLimit must be at least 1: " + peerFetchLimit);
+        }
+    }
+
     /** The same limits with {@link #startersFirst()} set. */
     public SchedulerLimits withStartersFirst(boolean on) {
         return new SchedulerLimits(peerUploadLimit, supernodeUploadLimit, peerMaxFailures, peerTimeoutMillis,
-                inFlightTimeoutMillis, seedParallelism, seedCopies, seedDuplicateAfterMillis, on);
+                inFlightTimeoutMillis, seedParallelism, seedCopies, seedDuplicateAfterMillis, on, peerFetchLimit);
     }
 
-    /** Most pieces one supernode member uploads at once for one task. */
+    /** The same limits with {@link #peerFetchLimit()} set (the supernode: its {@code peerUploadLimit}). */
+    public SchedulerLimits withPeerFetchLimit(int limit) {
+        return new SchedulerLimits(peerUploadLimit, supernodeUploadLimit, peerMaxFailures, peerTimeoutMillis,
+                inFlightTimeoutMillis, seedParallelism, seedCopies, seedDuplicateAfterMillis, startersFirst, limit);
+    }
+
+    /** Most pieces one supernode member uploads at once for one task (never more than a peer fetches at once). */
     public int effectiveSeedUploadLimit() {
-        return Math.min(supernodeUploadLimit, seedParallelism);
+        return Math.min(Math.min(supernodeUploadLimit, seedParallelism), peerFetchLimit);
     }
 
     public static SchedulerLimits defaults() {

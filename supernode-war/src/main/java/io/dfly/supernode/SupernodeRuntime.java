@@ -137,8 +137,10 @@ public class SupernodeRuntime {
         publishers = Executors.newCachedThreadPool(daemon("dfly-supernode-publish"));
         BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, fetches, publishers,
                 System::currentTimeMillis, s.originRateLimit(), signals, secrets.cluster());
+        // matched slots: a peer fetches at most as many pieces at once as a peer uploads (bench/README.md)
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
-                s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()));
+                s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()))
+                .withPeerFetchLimit(s.peerUploadLimit());
         backToSource = b2s;
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
                 s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);

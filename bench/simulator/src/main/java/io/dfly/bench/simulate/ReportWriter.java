@@ -30,7 +30,7 @@ final class ReportWriter {
             b.append("- scheduler sources: ").append(git).append('\n');
         }
         b.append(ResultTable.f("- parameters: u_s = %.0f MB/s, u_i = %.0f MB/s, d_i = %.0f MB/s (MB = 10^6 B); "
-                        + "piece-parallelism %d, peer-upload-limit %d, seed-upload-limit %d, %s, starters first %s, heartbeat %d ms, "
+                        + "piece-parallelism %d, peer-upload-limit %d (also the supernode's fetch limit per peer and the seed's parallelism cap), seed-upload-limit %d, %s, starters first %s, heartbeat %d ms, "
                         + "arrivals %s, seed %d; piece size by `PieceSizeRule`%n",
                 t.seedUpload() / SimulationConfig.MB, t.peerUpload() / SimulationConfig.MB,
                 t.peerDownload() / SimulationConfig.MB, t.parallelism(), t.peerUploadLimit(), t.seedUploadLimit(),

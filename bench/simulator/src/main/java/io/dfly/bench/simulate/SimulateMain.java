@@ -24,7 +24,9 @@ public final class SimulateMain {
               --peer-upload MB/s        each peer's upload u_i                   (default 100)
               --peer-download MB/s      each peer's download d_i                 (default 100)
               --parallelism K           pieces a peer downloads at once          (default 3)
-              --peer-upload-limit K     pieces a peer uploads at once            (default 3)
+              --peer-upload-limit K     pieces a peer uploads at once; the supernode also gives
+                                          a peer at most K pieces in flight and the seed at most
+                                          K uploads at once (SchedulerLimits.peerFetchLimit) (default 1)
               --seed-upload-limit K     pieces the supernode uploads at once     (default 50)
               --wait-model hold|poll    how a pull that finds nothing is answered (default hold)
                                         hold: as the supernode does now (TaskService.pullHeld): held up

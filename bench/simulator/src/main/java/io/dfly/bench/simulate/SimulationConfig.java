@@ -11,7 +11,9 @@ import io.dfly.scheduler.SchedulerLimits;
  * @param peerUpload        u_i of every peer
  * @param peerDownload      d_i of every peer
  * @param parallelism       pieces a peer downloads at once (dfdaemon piece-parallelism, 3)
- * @param peerUploadLimit   pieces a peer uploads at once (supernode peer-upload-limit, 3)
+ * @param peerUploadLimit   pieces a peer uploads at once (supernode peer-upload-limit, 1); the supernode also
+ *                          gives a peer at most this many pieces in flight and the seed at most this many
+ *                          uploads at once ({@link SchedulerLimits#peerFetchLimit()})
  * @param seedUploadLimit   pieces the supernode uploads at once (supernode seed-upload-limit, 50)
  * @param pollMillis        {@link WaitModel#POLL} only: how long a peer told WAIT waits before asking again,
  *                          unless one of its own pieces lands first (the old supernode answered 200 ms)
@@ -50,7 +52,7 @@ public record SimulationConfig(long fileBytes, int peers, double seedUpload, dou
 
     /** The defaults: 1 GiB, 100 MB/s everywhere, Dragonfly/dfly limits, a herd, seed 42. */
     public static SimulationConfig defaults(int peers) {
-        return new SimulationConfig(GIB, peers, 100 * MB, 100 * MB, 100 * MB, 3, 3, 50, 200, 5_000, 0, 42,
+        return new SimulationConfig(GIB, peers, 100 * MB, 100 * MB, 100 * MB, 3, 1, 50, 200, 5_000, 0, 42,
                 WaitModel.HOLD, PULL_HOLD_MILLIS, SchedulerLimits.DEFAULT_STARTERS_FIRST);
     }
 
@@ -79,8 +81,9 @@ public record SimulationConfig(long fileBytes, int peers, double seedUpload, dou
         return peerUploadLimit + 1;
     }
 
-    /** The supernode's limits as the running supernode builds them (timeouts: its defaults). */
+    /** The supernode's limits as the running supernode builds them (timeouts: its defaults; fetch limit = peer-upload-limit). */
     public SchedulerLimits limits() {
-        return new SchedulerLimits(peerUploadLimit, seedUploadLimit, 5, 30_000, 60_000).withStartersFirst(startersFirst);
+        return new SchedulerLimits(peerUploadLimit, seedUploadLimit, 5, 30_000, 60_000).withStartersFirst(startersFirst)
+                .withPeerFetchLimit(peerUploadLimit);
     }
 }

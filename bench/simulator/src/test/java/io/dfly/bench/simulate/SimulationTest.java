@@ -106,4 +106,15 @@ class SimulationTest {
         m.finish(a, 1.5); // b has 50 left, back to 100/s
         assertEquals(2.0, finish[b], 1e-12);
     }
+
+    @Test
+    void supernodeLimitsAreMatchedSlots() {
+        SimulationConfig c = SimulationConfig.defaults(20).withFileBytes(FILE);
+        assertEquals(c.peerUploadLimit(), c.limits().peerFetchLimit(), "the supernode's fetch limit is its peer-upload-limit");
+        assertTrue(c.parallelism() > c.peerUploadLimit(), "the engine asks for more than it is given");
+        SimulationResult r = new Simulation(c, null).run();
+        assertEquals(20 * FILE, r.seedBytes() + r.peerBytes());
+        assertTrue(r.maxSeedUploads() <= c.peerUploadLimit(), "seed uploads at once: " + r.maxSeedUploads());
+        assertTrue(r.meanDownloadsInFlight() <= c.peerUploadLimit() + 1e-9, "in flight per peer: " + r.meanDownloadsInFlight());
+    }
 }
