@@ -18,11 +18,13 @@ import io.dfly.supernode.cluster.ClusterMember;
 import io.dfly.supernode.cluster.HazelcastOriginHeaders;
 import io.dfly.supernode.cluster.HazelcastPreheatStore;
 import io.dfly.supernode.cluster.HazelcastTaskStore;
-import io.dfly.supernode.config.MicroProfileSettings;
+import io.dfly.microprofile.MicroProfileSettings;
 import io.dfly.supernode.config.SupernodeSecrets;
 import io.dfly.supernode.config.SupernodeSettings;
 import io.dfly.supernode.gc.GcRunner;
 import io.dfly.supernode.metrics.SupernodeMetrics;
+import io.dfly.supernode.metrics.TaskGauges;
+import io.dfly.core.metrics.Meters;
 import io.dfly.supernode.preheat.ImageResolver;
 import io.dfly.supernode.preheat.PreheatService;
 import io.dfly.supernode.task.SeedIdentity;
@@ -73,6 +75,8 @@ public class SupernodeRuntime {
     PluginCatalog plugins;
     @Inject
     SupernodeSecrets injectedSecrets;
+    @Inject
+    Meters meters;
     private volatile SupernodeSettings settings;
     private volatile PeerAuthenticator peerAuth;
     private volatile OperatorAuthenticator operatorAuth;
@@ -81,7 +85,7 @@ public class SupernodeRuntime {
     private volatile CdnStore cdn;
     private volatile TaskService tasks;
     private volatile PreheatService preheats;
-    private final SupernodeMetrics metrics = new SupernodeMetrics();
+    private volatile SupernodeMetrics metrics;
     private ExecutorService workers;
     private ThreadPoolExecutor fetches;
     private ExecutorService publishers;
@@ -114,6 +118,7 @@ public class SupernodeRuntime {
         SupernodeSettings s = injectedSettings;
         SupernodeSecrets secrets = injectedSecrets;
         settings = s;
+        metrics = new SupernodeMetrics(meters);
         workers = Executors.newCachedThreadPool(daemon("dfly-supernode-worker"));
         timers = Executors.newSingleThreadScheduledExecutor(daemon("dfly-supernode-timer"));
         pullHolds = new ScheduledThreadPoolExecutor(PULL_HOLD_THREADS, daemon("dfly-supernode-pull-hold"));
@@ -140,6 +145,7 @@ public class SupernodeRuntime {
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
                 s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);
         restore(kept);
+        new TaskGauges(tasks::list, System::currentTimeMillis).register(meters);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS)), tasks,
                 new ImageResolver(origin, s.preheatPlatforms()), workers, s.volatileQueryParams(), Clock.systemUTC());
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
@@ -208,8 +214,8 @@ public class SupernodeRuntime {
             public long evict(String taskId) {
                 tasks.dropLocalCopy(taskId);
                 long freed = cdn.delete(taskId);
-                metrics.gcFreedBytes.addAndGet(freed);
-                metrics.gcEvictedTasks.incrementAndGet();
+                metrics.gcFreedBytes.add(freed);
+                metrics.gcEvictedTasks.increment();
                 return freed;
             }
         }, () -> diskUsage(s.dataDir()), Clock.systemUTC());
