@@ -54,7 +54,7 @@ final class DaemonDownload {
     record Finished(DownloadProgress progress, String taskId, String digest, long contentLength) {
     }
 
-    /** Whether a dfdaemon answers at the address (its metrics page, within a second). */
+    /** Whether a dfdaemon answers at the address (its engine's metrics on Payara's {@code /metrics}, within a second). */
     static boolean available(HostPort dfdaemon) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(dfdaemon.host(), dfdaemon.port()), 300);
@@ -63,7 +63,7 @@ final class DaemonDownload {
         }
         try {
             HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
-                    .send(HttpRequest.newBuilder(URI.create(dfdaemon.baseUrl() + "/api/v1/metrics"))
+                    .send(HttpRequest.newBuilder(URI.create(dfdaemon.baseUrl() + "/metrics?scope=application"))
                             .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 && r.body().contains("dfly_engine_");
         } catch (IOException e) {

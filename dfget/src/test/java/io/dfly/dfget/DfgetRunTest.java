@@ -53,7 +53,8 @@ class DfgetRunTest {
         Files.writeString(secretFile, SECRET + "\n");
         HostTokens tokens = ClusterSecret.of(SECRET).hostTokens();
         daemon = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        daemon.createContext("/api/v1/metrics", ex -> reply(ex, 200, "text/plain", "dfly_engine_downloads_started_total 1\n"));
+        daemon.createContext("/metrics", ex -> reply(ex, 200, "text/plain",
+                "dfly_engine_downloads_started_total{mp_scope=\"application\"} 1.0\n"));
         daemon.createContext("/api/v1/downloads", ex -> {
             String path = ex.getRequestURI().getRawPath();
             var caller = tokens.verify(ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestMethod(), path);

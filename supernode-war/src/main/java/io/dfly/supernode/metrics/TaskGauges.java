@@ -1,6 +1,7 @@
 package io.dfly.supernode.metrics;
 
 import io.dfly.core.metrics.Meters;
+import io.dfly.core.protocol.TaskStatus;
 import io.dfly.supernode.task.TaskView;
 
 import java.util.List;
@@ -12,8 +13,6 @@ import java.util.function.Supplier;
  * One scrape reads them all, so the task list is read once and kept for {@link #MAX_AGE_MILLIS}.
  */
 public final class TaskGauges {
-    /** The states of a task ({@link TaskView#status()}). */
-    public static final List<String> STATES = List.of("WAITING", "RUNNING", "SUCCESS", "FAILED");
     static final long MAX_AGE_MILLIS = 1000;
 
     private final Supplier<List<TaskView>> tasks;
@@ -28,7 +27,8 @@ public final class TaskGauges {
 
     /** Registers the gauges with {@code meters}. */
     public void register(Meters meters) {
-        for (String state : STATES) {
+        for (TaskStatus status : TaskStatus.values()) {
+            String state = status.name();
             meters.gauge("dfly_supernode_tasks", "Tasks known to the cluster, by state.", () -> count(state), "state", state);
         }
         meters.gauge("dfly_supernode_active_tasks", "Tasks with a download running.",
