@@ -67,7 +67,10 @@ public final class CdsTraining {
     /** The dfdaemon API's happy path (metrics probe, POST with progress, GET of the file), token-checked. */
     private static HttpServer standIn(HostTokens tokens, byte[] content) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
-        s.createContext("/api/v1/metrics", ex -> reply(ex, 200, "dfly_engine_downloads_started_total 1\n"));
+        s.createContext("/_ping", ex -> {
+            ex.getResponseHeaders().set(DaemonDownload.NODE_HEADER, DaemonDownload.DFDAEMON);
+            reply(ex, 200, "OK");
+        });
         s.createContext(DaemonDownload.PATH, ex -> {
             ex.getRequestBody().readAllBytes();
             String path = ex.getRequestURI().getRawPath();

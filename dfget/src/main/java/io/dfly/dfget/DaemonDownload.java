@@ -46,7 +46,10 @@ final class DaemonDownload {
     static final String PATH = "/api/v1/downloads";
     private static final int CHUNK = 64 * 1024;
     private static final int MAX_ERROR_BODY = 16 * 1024;
-    private static final int MAX_METRICS_BODY = 1024 * 1024;
+    private static final int MAX_PING_BODY = 1024;
+    /** The header the dfdaemon's {@code /_ping} names itself with (so a stranger's server on the port is not taken for it). */
+    static final String NODE_HEADER = "X-Dfly-Node";
+    static final String DFDAEMON = "dfdaemon";
 
     private DaemonDownload() {
     }
@@ -55,7 +58,7 @@ final class DaemonDownload {
     record Finished(DownloadProgress progress, String taskId, String digest, long contentLength) {
     }
 
-    /** Whether a dfdaemon answers at the address (its metrics page, within a second or two). */
+    /** Whether a dfdaemon answers at the address (its {@code /_ping}, marked {@code X-Dfly-Node: dfdaemon}, within a second or two). */
     static boolean available(HostPort dfdaemon) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(dfdaemon.host(), dfdaemon.port()), 300);
@@ -63,15 +66,15 @@ final class DaemonDownload {
             return false;
         }
         try {
-            HttpURLConnection c = open(dfdaemon, "/api/v1/metrics", 1000, 2000);
+            HttpURLConnection c = open(dfdaemon, "/_ping", 1000, 2000);
             if (c.getResponseCode() != 200) {
                 drain(c.getErrorStream());
                 return false;
             }
             try (InputStream in = c.getInputStream()) {
-                String text = new String(in.readNBytes(MAX_METRICS_BODY), StandardCharsets.UTF_8);
+                in.readNBytes(MAX_PING_BODY);
                 in.transferTo(OutputStream.nullOutputStream()); // read to the end: the connection is kept for the POST
-                return text.contains("dfly_engine_");
+                return DFDAEMON.equals(c.getHeaderField(NODE_HEADER));
             }
         } catch (IOException | RuntimeException e) {
             return false;

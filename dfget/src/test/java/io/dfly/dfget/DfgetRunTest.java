@@ -53,7 +53,10 @@ class DfgetRunTest {
         Files.writeString(secretFile, SECRET + "\n");
         HostTokens tokens = ClusterSecret.of(SECRET).hostTokens();
         daemon = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        daemon.createContext("/api/v1/metrics", ex -> reply(ex, 200, "text/plain", "dfly_engine_downloads_started_total 1\n"));
+        daemon.createContext("/_ping", ex -> {
+            ex.getResponseHeaders().set(DaemonDownload.NODE_HEADER, DaemonDownload.DFDAEMON);
+            reply(ex, 200, "text/plain", "OK");
+        });
         daemon.createContext("/api/v1/downloads", ex -> {
             String path = ex.getRequestURI().getRawPath();
             var caller = tokens.verify(ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestMethod(), path);
@@ -258,7 +261,10 @@ class DfgetRunTest {
     @Test
     void aDfdaemonThatStallsMidDownloadEndsInTheTimeoutLine() throws Exception {
         HttpServer stalling = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
-        stalling.createContext("/api/v1/metrics", ex -> reply(ex, 200, "text/plain", "dfly_engine_downloads_started_total 1\n"));
+        stalling.createContext("/_ping", ex -> {
+            ex.getResponseHeaders().set(DaemonDownload.NODE_HEADER, DaemonDownload.DFDAEMON);
+            reply(ex, 200, "text/plain", "OK");
+        });
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         stalling.createContext("/api/v1/downloads", ex -> {
             ex.getRequestBody().readAllBytes();

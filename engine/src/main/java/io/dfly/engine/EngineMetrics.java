@@ -1,58 +1,79 @@
 package io.dfly.engine;
 
-import java.util.Locale;
-import java.util.concurrent.atomic.LongAdder;
+import io.dfly.core.metrics.Counter;
+import io.dfly.core.metrics.Meters;
+import io.dfly.core.metrics.Timer;
 
-/** Counters of one engine (one host), served as Prometheus text by dfdaemon at {@code /api/v1/metrics}. */
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Counters and timers of one engine (one host), made by the {@link Meters} it was given: dfdaemon exports
+ * them at {@code /metrics} (MicroProfile Metrics), dfget alone keeps them in memory.
+ */
 public final class EngineMetrics {
-    final LongAdder bytesFromPeers = new LongAdder();
-    final LongAdder bytesFromSupernode = new LongAdder();
-    final LongAdder bytesFromOrigin = new LongAdder();
-    final LongAdder bytesUploaded = new LongAdder();
-    final LongAdder piecesUploaded = new LongAdder();
-    final LongAdder piecesFailed = new LongAdder();
-    final LongAdder uploadsRefused = new LongAdder();
-    final LongAdder fallbacks = new LongAdder();
-    final LongAdder downloadsStarted = new LongAdder();
-    final LongAdder downloadsSucceeded = new LongAdder();
-    final LongAdder downloadsFailed = new LongAdder();
+    final Counter bytesFromPeers;
+    final Counter bytesFromSupernode;
+    final Counter bytesFromOrigin;
+    final Counter bytesUploaded;
+    final Counter piecesUploaded;
+    final Counter uploadsRefused;
+    final Counter fallbacks;
+    final Counter downloadsStarted;
+    final Counter downloadsSucceeded;
+    final Counter downloadsFailed;
+    private final Map<PieceFetchException.Cause, Counter> piecesFailed = new EnumMap<>(PieceFetchException.Cause.class);
+    /** From the start of a download to its end (succeeded or failed). */
+    final Timer downloadTime;
+    /** One piece fetched and verified, from a peer or a supernode. */
+    final Timer pieceFetchTime;
 
-    public long bytesFromPeers() { return bytesFromPeers.sum(); }
-    public long bytesFromSupernode() { return bytesFromSupernode.sum(); }
-    public long bytesFromOrigin() { return bytesFromOrigin.sum(); }
-    public long bytesUploaded() { return bytesUploaded.sum(); }
-    public long piecesUploaded() { return piecesUploaded.sum(); }
-    /** Pieces that arrived broken (refused, short, wrong digest) and had to be fetched again. */
-    public long piecesFailed() { return piecesFailed.sum(); }
+    /** Kept in memory only. */
+    public EngineMetrics() {
+        this(Meters.inMemory());
+    }
+
+    public EngineMetrics(Meters m) {
+        bytesFromPeers = m.counter("dfly_engine_bytes_from_peers", "Bytes downloaded from other peers");
+        bytesFromSupernode = m.counter("dfly_engine_bytes_from_supernode", "Bytes downloaded from supernodes (their CDN)");
+        bytesFromOrigin = m.counter("dfly_engine_bytes_from_origin", "Bytes downloaded straight from the origin (fallback)");
+        bytesUploaded = m.counter("dfly_engine_bytes_uploaded", "Bytes served to other peers");
+        piecesUploaded = m.counter("dfly_engine_pieces_uploaded", "Pieces served to other peers");
+        uploadsRefused = m.counter("dfly_engine_uploads_refused", "Piece requests refused (no host token or piece grant)");
+        fallbacks = m.counter("dfly_engine_fallbacks", "Downloads that fell back to the origin");
+        downloadsStarted = m.counter("dfly_engine_downloads_started", "Downloads started");
+        downloadsSucceeded = m.counter("dfly_engine_downloads_succeeded", "Downloads completed and verified");
+        downloadsFailed = m.counter("dfly_engine_downloads_failed", "Downloads that failed");
+        for (PieceFetchException.Cause c : PieceFetchException.Cause.values()) {
+            piecesFailed.put(c, m.counter("dfly_engine_pieces_failed",
+                    "Pieces rejected and fetched again, by cause (refused, length, digest, deadline, connection)",
+                    "cause", c.tag()));
+        }
+        downloadTime = m.timer("dfly_engine_download", "Time of one download (a task), from start to end");
+        pieceFetchTime = m.timer("dfly_engine_piece_fetch", "Time to fetch and verify one piece from a peer or supernode");
+    }
+
+    void pieceFailed(PieceFetchException.Cause cause) {
+        piecesFailed.get(cause).increment();
+    }
+
+    public long bytesFromPeers() { return bytesFromPeers.count(); }
+    public long bytesFromSupernode() { return bytesFromSupernode.count(); }
+    public long bytesFromOrigin() { return bytesFromOrigin.count(); }
+    public long bytesUploaded() { return bytesUploaded.count(); }
+    public long piecesUploaded() { return piecesUploaded.count(); }
+    /** Pieces that arrived broken (refused, short, wrong digest, late) and had to be fetched again. */
+    public long piecesFailed() { return piecesFailed.values().stream().mapToLong(Counter::count).sum(); }
+    public long piecesFailed(PieceFetchException.Cause cause) { return piecesFailed.get(cause).count(); }
     /** Piece requests refused with 403: no valid host token, or no valid grant for that piece and peer. */
-    public long uploadsRefused() { return uploadsRefused.sum(); }
+    public long uploadsRefused() { return uploadsRefused.count(); }
     /** Downloads that went straight to the origin because P2P was not possible. */
-    public long fallbacks() { return fallbacks.sum(); }
-    public long downloadsStarted() { return downloadsStarted.sum(); }
-    public long downloadsSucceeded() { return downloadsSucceeded.sum(); }
-    public long downloadsFailed() { return downloadsFailed.sum(); }
-
-    /** Prometheus text exposition format. */
-    public String prometheusText() {
-        StringBuilder sb = new StringBuilder();
-        counter(sb, "dfly_engine_bytes_from_peers_total", "Bytes downloaded from other peers", bytesFromPeers());
-        counter(sb, "dfly_engine_bytes_from_supernode_total", "Bytes downloaded from supernodes", bytesFromSupernode());
-        counter(sb, "dfly_engine_bytes_from_origin_total", "Bytes downloaded straight from the origin", bytesFromOrigin());
-        counter(sb, "dfly_engine_bytes_uploaded_total", "Bytes served to other peers", bytesUploaded());
-        counter(sb, "dfly_engine_pieces_uploaded_total", "Pieces served to other peers", piecesUploaded());
-        counter(sb, "dfly_engine_pieces_failed_total", "Pieces rejected (refused, short read, wrong digest)", piecesFailed());
-        counter(sb, "dfly_engine_uploads_refused_total", "Piece requests refused (no host token or piece grant)",
-                uploadsRefused());
-        counter(sb, "dfly_engine_fallbacks_total", "Downloads that fell back to the origin", fallbacks());
-        counter(sb, "dfly_engine_downloads_started_total", "Downloads started", downloadsStarted());
-        counter(sb, "dfly_engine_downloads_succeeded_total", "Downloads completed and verified", downloadsSucceeded());
-        counter(sb, "dfly_engine_downloads_failed_total", "Downloads that failed", downloadsFailed());
-        return sb.toString();
-    }
-
-    private static void counter(StringBuilder sb, String name, String help, long value) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(" counter\n");
-        sb.append(name).append(' ').append(String.format(Locale.ROOT, "%d", value)).append('\n');
-    }
+    public long fallbacks() { return fallbacks.count(); }
+    public long downloadsStarted() { return downloadsStarted.count(); }
+    public long downloadsSucceeded() { return downloadsSucceeded.count(); }
+    public long downloadsFailed() { return downloadsFailed.count(); }
+    /** Downloads timed so far. */
+    public long downloadsTimed() { return downloadTime.count(); }
+    /** Pieces timed so far. */
+    public long piecesTimed() { return pieceFetchTime.count(); }
 }

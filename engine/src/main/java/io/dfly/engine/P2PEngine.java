@@ -10,6 +10,7 @@ import io.dfly.core.security.HostTokens;
 import io.dfly.core.security.SafeUrls;
 import io.dfly.core.task.TaskIds;
 
+import io.dfly.core.metrics.Meters;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -40,7 +41,7 @@ public final class P2PEngine implements Downloader, AutoCloseable {
 
     final EngineConfig config;
     final PieceStore store;
-    final EngineMetrics metrics = new EngineMetrics();
+    final EngineMetrics metrics;
     final TokenBucket downloadBucket;
     final TokenBucket uploadBucket;
     final SupernodeClient supernodes;
@@ -58,8 +59,16 @@ public final class P2PEngine implements Downloader, AutoCloseable {
     volatile long[] originBackoffMillis = {500, 1000, 2000, 4000};
     private volatile boolean closed;
 
+    /** An engine whose metrics stay in memory (dfget alone, tests). */
     public P2PEngine(EngineConfig config) {
+        this(config, Meters.inMemory());
+    }
+
+    /** An engine that counts into {@code meters} (dfdaemon: MicroProfile Metrics). */
+    public P2PEngine(EngineConfig config, Meters meters) {
         this.config = config;
+        this.metrics = new EngineMetrics(meters);
+        meters.gauge("dfly_engine_downloads_active", "Downloads (tasks) running on this host now", this::activeDownloads);
         this.store = new PieceStore(config.dataDir());
         this.downloadBucket = new TokenBucket(config.rateLimit());
         this.uploadBucket = new TokenBucket(config.uploadRateLimit());
@@ -176,6 +185,13 @@ public final class P2PEngine implements Downloader, AutoCloseable {
     void finished(TaskDownload d) {
         synchronized (active) {
             active.remove(d.taskId, d);
+        }
+    }
+
+    /** Downloads running now (a download known by two task ids counts once). */
+    long activeDownloads() {
+        synchronized (active) {
+            return active.values().stream().distinct().count();
         }
     }
 

@@ -321,11 +321,11 @@ public final class PieceFetcher implements AutoCloseable {
             }
             if (r.status != 200) {
                 String why = r.status == 403 ? io.dfly.core.security.SafeText.scrub(errorMessage(r.body())) : null;
-                throw new PieceFetchException("source " + a.sourcePeerId() + " answered HTTP " + r.status
+                throw new PieceFetchException(PieceFetchException.Cause.REFUSED, "source " + a.sourcePeerId() + " answered HTTP " + r.status
                         + (why == null ? "" : " (" + why + ")"));
             }
             if (r.contentLength() >= 0 && r.contentLength() != length) {
-                throw new PieceFetchException("source " + a.sourcePeerId() + " announced " + r.contentLength()
+                throw new PieceFetchException(PieceFetchException.Cause.LENGTH, "source " + a.sourcePeerId() + " announced " + r.contentLength()
                         + " bytes for a piece of " + length);
             }
             InputStream in = r.body();
@@ -340,7 +340,7 @@ public final class PieceFetcher implements AutoCloseable {
                     throw failed(a, fetch, pos, "failed while sending: " + describe(e));
                 }
                 if (n < 0) {
-                    throw new PieceFetchException("short read from " + a.sourcePeerId() + " (" + pos + " of "
+                    throw new PieceFetchException(PieceFetchException.Cause.LENGTH, "short read from " + a.sourcePeerId() + " (" + pos + " of "
                             + length + " bytes)");
                 }
                 fetch.received(pos + n);
@@ -361,14 +361,14 @@ public final class PieceFetcher implements AutoCloseable {
             }
             try {
                 if (in.read() >= 0) {
-                    throw new PieceFetchException("source " + a.sourcePeerId() + " sent more than " + length + " bytes");
+                    throw new PieceFetchException(PieceFetchException.Cause.LENGTH, "source " + a.sourcePeerId() + " sent more than " + length + " bytes");
                 }
             } catch (IOException e) {
                 throw failed(a, fetch, pos, "failed while sending: " + describe(e));
             }
             String got = Digests.format(md);
             if (!got.equals(a.digest())) {
-                throw new PieceFetchException("digest mismatch from " + a.sourcePeerId() + " (got " + got + ", want "
+                throw new PieceFetchException(PieceFetchException.Cause.DIGEST, "digest mismatch from " + a.sourcePeerId() + " (got " + got + ", want "
                         + a.digest() + ")");
             }
             into.commitPiece(writer, length, got);
@@ -391,9 +391,9 @@ public final class PieceFetcher implements AutoCloseable {
             return new PieceFetchException("source " + a.sourcePeerId() + " is too slow: " + fetch.tooSlow(got));
         }
         if (fetch.expired()) {
-            return new PieceFetchException("source " + a.sourcePeerId() + " missed its deadline: " + fetch.missed(got));
+            return new PieceFetchException(PieceFetchException.Cause.DEADLINE, "source " + a.sourcePeerId() + " missed its deadline: " + fetch.missed(got));
         }
-        return new PieceFetchException("source " + a.sourcePeerId() + " " + what);
+        return new PieceFetchException(PieceFetchException.Cause.CONNECTION, "source " + a.sourcePeerId() + " " + what);
     }
 
     private static String describe(Exception e) {

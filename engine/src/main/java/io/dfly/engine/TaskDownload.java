@@ -141,6 +141,7 @@ final class TaskDownload {
 
     void run() {
         engine.metrics.downloadsStarted.increment();
+        long started = System.nanoTime();
         DownloadResult result = null;
         Throwable reason = null;
         try {
@@ -167,6 +168,7 @@ final class TaskDownload {
                 LOG.log(Level.FINE, "download of " + SafeUrls.display(request.url()) + " failed", reason);
             }
         }
+        engine.metrics.downloadTime.recordSince(started);
         // no longer running before anyone hears the outcome (a new start() finds the stored file or starts afresh)
         engine.finished(this);
         wake();
@@ -346,12 +348,14 @@ final class TaskDownload {
 
     private void fetch(Inflight f) {
         PieceAssignment a = f.assignment;
+        long started = System.nanoTime();
         try {
             MessageDigest whole = fileDigest.startPiece(a.pieceNum());
             int length = engine.fetcher.fetchInto(a, f.into, whole, f.fetch);
             if (whole != null) {
                 fileDigest.offerPiece(a.pieceNum(), length, whole);
             }
+            engine.metrics.pieceFetchTime.recordSince(started);
             completedBytes.add(length);
             if (isSupernode(a.sourcePeerId())) {
                 fromSupernode.add(length);
@@ -373,7 +377,7 @@ final class TaskDownload {
             if (f.fetch.abandoned()) {
                 return; // already counted and reported when it was abandoned
             }
-            engine.metrics.piecesFailed.increment();
+            engine.metrics.pieceFailed(e.cause());
             sourceFailures.merge(a.sourcePeerId(), 1, Integer::sum);
             LOG.fine("piece " + a.pieceNum() + " of task " + remoteTaskId + " rejected: " + e.getMessage());
             inflight.remove(a.pieceNum(), f);
@@ -422,7 +426,7 @@ final class TaskDownload {
         for (Inflight f : inflight.values()) {
             if (f.fetch.overdue(ABANDON_GRACE_NANOS) && inflight.remove(f.assignment.pieceNum(), f)) {
                 f.fetch.abandon();
-                engine.metrics.piecesFailed.increment();
+                engine.metrics.pieceFailed(PieceFetchException.Cause.DEADLINE);
                 sourceFailures.merge(f.assignment.sourcePeerId(), 1, Integer::sum);
                 report(f, false, "source " + f.assignment.sourcePeerId() + " missed its deadline");
             }

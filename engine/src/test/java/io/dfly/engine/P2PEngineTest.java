@@ -196,7 +196,8 @@ class P2PEngineTest {
         assertEquals(content.length, r.progress().fromPeers());
         assertEquals(content.length, a.metrics().bytesUploaded());
         assertEquals(17, a.metrics().piecesUploaded());
-        assertTrue(a.metrics().prometheusText().contains("dfly_engine_bytes_uploaded_total " + content.length));
+        assertEquals(1, b.metrics().downloadsTimed(), "one download, timed once");
+        assertEquals(17, b.metrics().piecesTimed(), "every piece fetched is timed");
     }
 
     @Test
@@ -216,6 +217,8 @@ class P2PEngineTest {
         assertArrayEquals(content, streamed);
         assertArrayEquals(content, Files.readAllBytes(r.file()));
         assertTrue(b.metrics().piecesFailed() >= 3, "pieces from a were rejected: " + b.metrics().piecesFailed());
+        assertEquals(b.metrics().piecesFailed(), b.metrics().piecesFailed(PieceFetchException.Cause.DIGEST),
+                "every rejected piece is counted under cause=digest");
         synchronized (supernode) {
             assertTrue(supernode.reports.stream().anyMatch(p -> !p.success() && p.sourcePeerId().equals("a")
                     && p.reason().contains("digest mismatch")));

@@ -18,13 +18,15 @@ import io.dfly.supernode.cluster.ClusterMember;
 import io.dfly.supernode.cluster.HazelcastOriginHeaders;
 import io.dfly.supernode.cluster.HazelcastPreheatStore;
 import io.dfly.supernode.cluster.HazelcastTaskStore;
-import io.dfly.supernode.config.MicroProfileSettings;
+import io.dfly.microprofile.MicroProfileSettings;
 import io.dfly.supernode.config.SupernodeSecrets;
 import io.dfly.supernode.config.SupernodeSettings;
 import io.dfly.supernode.dashboard.Dashboard;
 import io.dfly.supernode.dashboard.DashboardService;
 import io.dfly.supernode.gc.GcRunner;
 import io.dfly.supernode.metrics.SupernodeMetrics;
+import io.dfly.supernode.metrics.TaskGauges;
+import io.dfly.core.metrics.Meters;
 import io.dfly.supernode.preheat.ImageResolver;
 import io.dfly.supernode.preheat.PreheatService;
 import io.dfly.supernode.task.SeedIdentity;
@@ -75,6 +77,8 @@ public class SupernodeRuntime {
     PluginCatalog plugins;
     @Inject
     SupernodeSecrets injectedSecrets;
+    @Inject
+    Meters meters;
     private volatile SupernodeSettings settings;
     private volatile PeerAuthenticator peerAuth;
     private volatile OperatorAuthenticator operatorAuth;
@@ -84,7 +88,7 @@ public class SupernodeRuntime {
     private volatile TaskService tasks;
     private volatile PreheatService preheats;
     private volatile DashboardService dashboard;
-    private final SupernodeMetrics metrics = new SupernodeMetrics();
+    private volatile SupernodeMetrics metrics;
     private ExecutorService workers;
     private ThreadPoolExecutor fetches;
     private ExecutorService publishers;
@@ -117,6 +121,7 @@ public class SupernodeRuntime {
         SupernodeSettings s = injectedSettings;
         SupernodeSecrets secrets = injectedSecrets;
         settings = s;
+        metrics = new SupernodeMetrics(meters);
         workers = Executors.newCachedThreadPool(daemon("dfly-supernode-worker"));
         timers = Executors.newSingleThreadScheduledExecutor(daemon("dfly-supernode-timer"));
         pullHolds = new ScheduledThreadPoolExecutor(PULL_HOLD_THREADS, daemon("dfly-supernode-pull-hold"));
@@ -146,6 +151,7 @@ public class SupernodeRuntime {
                 s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);
         restore(kept);
         dashboard = dashboard(store, memberId, limits.peerTimeoutMillis());
+        new TaskGauges(tasks::list, System::currentTimeMillis).register(meters);
         com.hazelcast.flakeidgen.FlakeIdGenerator jobNumbers = hazelcast.getFlakeIdGenerator(ClusterMember.PREHEAT_IDS);
         preheats = new PreheatService(new HazelcastPreheatStore(hazelcast.getMap(ClusterMember.PREHEATS),
                 hazelcast.getMap(ClusterMember.PREHEAT_NUMBERS)), tasks,
@@ -212,8 +218,8 @@ public class SupernodeRuntime {
                 .map(m -> new Dashboard.Member(m.getUuid().toString(), m.getAddress().getHost() + ":" + m.getAddress().getPort(),
                         m.localMember()))
                 .toList(),
-                () -> new Dashboard.MemberCounters(metrics.bytesFromOrigin.get(), metrics.bytesServed.get(),
-                        metrics.pieceFailures.get(), metrics.originRetries.get(), metrics.registrationsRefused.get()),
+                () -> new Dashboard.MemberCounters(metrics.bytesFromOrigin.count(), metrics.bytesServed.count(),
+                        metrics.pieceFailures(), metrics.originRetries.count(), metrics.registrationsRefused.count()),
                 memberId, peerTimeoutMillis, System::currentTimeMillis);
     }
 
@@ -229,8 +235,8 @@ public class SupernodeRuntime {
             public long evict(String taskId) {
                 tasks.dropLocalCopy(taskId);
                 long freed = cdn.delete(taskId);
-                metrics.gcFreedBytes.addAndGet(freed);
-                metrics.gcEvictedTasks.incrementAndGet();
+                metrics.gcFreedBytes.add(freed);
+                metrics.gcEvictedTasks.increment();
                 return freed;
             }
         }, () -> diskUsage(s.dataDir()), Clock.systemUTC());

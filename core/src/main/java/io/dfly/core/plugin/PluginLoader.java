@@ -5,7 +5,6 @@ import io.dfly.spi.Plugin;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * Finds plugins with {@link ServiceLoader}: first those on the host's own class path (built into
  * the WAR), then each jar in the plugin folder ({@code dfly.plugins.dir}), every jar in its own
- * class loader whose parent is the SPI's class loader, so plugins cannot see each other or the host.
+ * {@link PluginClassLoader}: the SPI and the JDK from the host, the jar's own classes (and any library it
+ * bundles) before the host's; plugins in the folder cannot see each other.
  */
 public final class PluginLoader {
     private static final Logger LOG = Logger.getLogger(PluginLoader.class.getName());
@@ -37,7 +37,7 @@ public final class PluginLoader {
         }
         if (pluginsDir.isPresent()) {
             for (Path jar : jars(pluginsDir.get())) {
-                ClassLoader loader = new URLClassLoader("dfly-plugin:" + jar.getFileName(), new URL[]{toUrl(jar)},
+                ClassLoader loader = new PluginClassLoader("dfly-plugin:" + jar.getFileName(), toUrl(jar),
                         Plugin.class.getClassLoader());
                 List<Plugin> found = services(ServiceLoader.load(Plugin.class, loader), jar.toString()).stream()
                         // ServiceLoader also sees the parent's services: keep only the jar's own

@@ -51,6 +51,22 @@ class PluginLoaderTest {
     }
 
     @Test
+    void anExternalJarUsesTheLibraryItBundlesNotTheHosts(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("plugins"));
+        // the jar bundles its own "Jackson" (the host has the real one on its class path)
+        String lib = """
+                package com.fasterxml.jackson.databind;
+                public class ObjectMapper { public static String who() { return "bundled"; } }
+                """;
+        buildPluginJar(tmp, dir.resolve("bundles.jar"), "ext.BundlesPlugin",
+                "com.fasterxml.jackson.databind.ObjectMapper.who()", Map.of("com/fasterxml/jackson/databind/ObjectMapper.java", lib));
+        PluginCatalog catalog = PluginLoader.load(getClass().getClassLoader(), Optional.of(dir));
+        assertTrue(catalog.gcPolicyNames().contains("bundled"), "the plugin saw its own class: " + catalog.gcPolicyNames());
+        assertTrue(PluginClassLoader.shared("io.dfly.spi.Plugin") && PluginClassLoader.shared("java.util.List"));
+        assertTrue(!PluginClassLoader.shared("com.fasterxml.jackson.databind.ObjectMapper"));
+    }
+
+    @Test
     void unknownNameFailsListingTheAvailableOnes() {
         PluginCatalog catalog = PluginLoader.load(getClass().getClassLoader(), Optional.empty());
         PluginException e = assertThrows(PluginException.class,
@@ -77,6 +93,13 @@ class PluginLoaderTest {
 
     /** Compiles a one-class GC plugin against the SPI and packs it as a plugin jar. */
     static void buildPluginJar(Path work, Path jar, String className, String policyName) throws IOException {
+        buildPluginJar(work, jar, className, '"' + policyName + '"', Map.of());
+    }
+
+    /** As above; {@code nameExpression} is Java giving the policy's name, {@code extra} more sources (path → text). */
+    static void buildPluginJar(Path work, Path jar, String className, String nameExpression, Map<String, String> extra)
+            throws IOException {
+        String policyName = nameExpression;
         String pkg = className.substring(0, className.lastIndexOf('.'));
         String simple = className.substring(className.lastIndexOf('.') + 1);
         String source = """
@@ -86,10 +109,10 @@ class PluginLoaderTest {
                 public class %s implements Plugin {
                     @Override public List<GcPolicyFactory> gcPolicyFactories() {
                         return List.of(new GcPolicyFactory() {
-                            public String name() { return "%s"; }
+                            public String name() { return %s; }
                             public GcPolicy create(PluginSettings s) {
                                 return new GcPolicy() {
-                                    public String name() { return "%s"; }
+                                    public String name() { return %s; }
                                     public List<CachedTask> selectEvictions(List<CachedTask> c, DiskUsage d, java.time.Instant now) {
                                         return List.of();
                                     }
@@ -101,10 +124,16 @@ class PluginLoaderTest {
                 """.formatted(pkg, simple, policyName, policyName);
         Path src = Files.createDirectories(work.resolve("src-" + simple));
         Path classes = Files.createDirectories(work.resolve("classes-" + simple));
-        Path file = Files.writeString(src.resolve(simple + ".java"), source);
+        List<String> args = new java.util.ArrayList<>(List.of("-d", classes.toString(), "-cp",
+                new File(Plugin.class.getProtectionDomain().getCodeSource().getLocation().getPath()).getPath(),
+                Files.writeString(src.resolve(simple + ".java"), source).toString()));
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            Path f = src.resolve(e.getKey());
+            Files.createDirectories(f.getParent());
+            args.add(Files.writeString(f, e.getValue()).toString());
+        }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        String spiPath = new File(Plugin.class.getProtectionDomain().getCodeSource().getLocation().getPath()).getPath();
-        int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", spiPath, file.toString());
+        int rc = javac.run(null, null, null, args.toArray(String[]::new));
         assertEquals(0, rc, "plugin source must compile");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); var walk = Files.walk(classes)) {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {

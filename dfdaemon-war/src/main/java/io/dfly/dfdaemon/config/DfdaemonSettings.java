@@ -17,7 +17,7 @@ import java.util.Optional;
 
 /**
  * Every dfdaemon setting, read once and validated. Construct from any key/value source
- * ({@link MicroProfileSettings} in the WAR, a map in tests); a bad value throws
+ * ({@link io.dfly.microprofile.MicroProfileSettings} in the WAR, a map in tests); a bad value throws
  * {@link io.dfly.core.config.InvalidSettingException} naming the property; a missing or unreadable cluster
  * secret throws {@link io.dfly.core.security.SecretFiles.SecretFileException} saying how to copy one.
  */

@@ -2,9 +2,10 @@ package io.dfly.dfdaemon.engine;
 
 import io.dfly.core.config.InvalidSettingException;
 import io.dfly.core.download.Downloader;
+import io.dfly.core.metrics.Meters;
 import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.dfdaemon.config.DfdaemonSettings;
-import io.dfly.dfdaemon.config.MicroProfileSettings;
+import io.dfly.microprofile.MicroProfileSettings;
 import io.dfly.engine.EngineConfig;
 import io.dfly.engine.P2PEngine;
 import io.dfly.spi.GcPolicy;
@@ -39,6 +40,8 @@ public class EngineProducer {
     DfdaemonSettings settings;
     @Inject
     PluginCatalog plugins;
+    @Inject
+    Meters meters;
 
     private P2PEngine engine;
     private ScheduledExecutorService gc;
@@ -58,7 +61,7 @@ public class EngineProducer {
                     .pieceMinRate(settings.pieceMinRate())
                     .supernodesSetting(DfdaemonSettings.SUPERNODES)
                     .dataDirSetting(DfdaemonSettings.DATA_DIR)
-                    .build());
+                    .build(), meters);
             LOG.info("dfly engine ready: peer " + engine.config().peerId() + " at " + engine.advertisedUrl()
                     + ", supernodes " + settings.supernodes());
             startGc();
@@ -100,7 +103,7 @@ public class EngineProducer {
 
     /**
      * Starts the engine with the application, so completed tasks are served at once after a restart. Runs
-     * after the settings validation ({@link MicroProfileSettings}), which reports a bad setting and stops.
+     * after the settings validation ({@link io.dfly.dfdaemon.config.SettingsProducer}), which reports a bad setting and stops.
      */
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) @Initialized(ApplicationScoped.class) Object ignored) {
         try {
@@ -108,7 +111,7 @@ public class EngineProducer {
         } catch (InvalidSettingException | io.dfly.core.security.SecretFiles.SecretFileException e) {
             LOG.log(Level.FINE, "engine not started: bad setting (reported by the settings check)", e);
         } catch (java.io.UncheckedIOException e) {
-            MicroProfileSettings.stop(e.getMessage() + " (" + DfdaemonSettings.UPLOAD_PORT + ")");
+            MicroProfileSettings.stop("dfdaemon", e.getMessage() + " (" + DfdaemonSettings.UPLOAD_PORT + ")");
         }
     }
 

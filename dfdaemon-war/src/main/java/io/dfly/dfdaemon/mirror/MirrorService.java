@@ -4,6 +4,8 @@ import io.dfly.core.download.Downloader;
 import io.dfly.dfdaemon.config.DfdaemonSettings;
 import io.dfly.mirror.MirrorConfig;
 import io.dfly.mirror.RegistryMirror;
+import io.dfly.mirror.TimeToFirstByte;
+import io.dfly.core.metrics.Meters;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -11,7 +13,7 @@ import jakarta.inject.Inject;
 
 import io.dfly.core.plugin.PluginCatalog;
 import io.dfly.core.security.SafeUrls;
-import io.dfly.dfdaemon.config.MicroProfileSettings;
+import io.dfly.microprofile.MicroProfileSettings;
 import io.dfly.spi.AuthProvider;
 
 import java.util.List;
@@ -31,9 +33,12 @@ public class MirrorService {
     DfdaemonSettings settings;
     @Inject
     PluginCatalog plugins;
+    @Inject
+    Meters meters;
 
 
     private RegistryMirror mirror;
+    private TimeToFirstByte timeToFirstByte;
 
     @PostConstruct
     void init() {
@@ -42,6 +47,7 @@ public class MirrorService {
         Supplier<Downloader> engine = () -> downloaders.isResolvable() ? downloaders.get() : null;
         Function<String, Optional<String>> props = MicroProfileSettings.properties();
         List<AuthProvider> auth = plugins.createAuthProviders(settings.authProviders(), props);
+        timeToFirstByte = new TimeToFirstByte(meters);
         mirror = RegistryMirror.create(mc, plugins.registryBackends(), auth, props, engine);
         List<String> routes = settings.registryRoutes().stream().map(r -> r.indexOf('=') < 0 ? SafeUrls.display(r)
                 : r.substring(0, r.indexOf('=') + 1) + SafeUrls.display(r.substring(r.indexOf('=') + 1))).toList();
@@ -51,6 +57,10 @@ public class MirrorService {
 
     public RegistryMirror mirror() {
         return mirror;
+    }
+
+    public TimeToFirstByte timeToFirstByte() {
+        return timeToFirstByte;
     }
 
 }

@@ -2,6 +2,7 @@ package io.dfly.dfdaemon.mirror;
 
 import io.dfly.mirror.MirrorRequest;
 import io.dfly.mirror.MirrorResponse;
+import io.dfly.mirror.TimeToFirstByte;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -101,6 +102,7 @@ public class RegistryMirrorResource {
     }
 
     private Response handle(Request request, String path, UriInfo uri, HttpHeaders headers) {
+        long started = System.nanoTime();
         Map<String, List<String>> h = headers.getRequestHeaders();
         MirrorResponse r = service.mirror().handle(new MirrorRequest(request.getMethod(), path,
                 uri.getQueryParameters(), h));
@@ -108,7 +110,8 @@ public class RegistryMirrorResource {
         r.headers().forEach((name, values) -> values.forEach(v -> b.header(name, v)));
         if (r.body() != null && !request.getMethod().equals("HEAD")) {
             MirrorResponse.Body body = r.body();
-            b.entity((StreamingOutput) body::writeTo);
+            TimeToFirstByte ttfb = service.timeToFirstByte();
+            b.entity((StreamingOutput) out -> body.writeTo(ttfb.watch(out, path, started)));
         }
         return b.build();
     }

@@ -205,8 +205,7 @@ class DfgetTest {
         assertEquals(400, named.statusCode(), named.body());
         assertTrue(named.body().contains("output"), named.body());
         assertFalse(Files.exists(tmp.resolve("named.bin")));
-        String metrics = new String(java.net.URI.create(dfdaemon.baseUrl() + "/api/v1/metrics").toURL().openStream()
-                .readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(metrics.contains("dfly_engine_bytes_from_supernode_total " + 10 * MIB), metrics);
+        java.util.Map<String, Double> metrics = io.dfly.it.harness.Http.metrics(dfdaemon.baseUrl());
+        assertEquals(10.0 * MIB, (double) metrics.getOrDefault("dfly_engine_bytes_from_supernode_total", -1.0), metrics.toString());
     }
 }

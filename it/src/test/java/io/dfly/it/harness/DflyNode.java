@@ -275,33 +275,23 @@ public final class DflyNode implements AutoCloseable {
         return log().lines().filter(l -> l.contains(text)).count();
     }
 
-    /** The node's {@code /api/v1/metrics} as name → value (samples without labels). */
+    /** The node's {@code /metrics} (MicroProfile Metrics) as series → value: {@link Http#parseMetrics}. */
     public Map<String, Double> metrics() {
-        Map<String, Double> out = new LinkedHashMap<>();
         try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(baseUrl() + "/api/v1/metrics")).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            for (String line : r.body().split("\n")) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length == 2 && !line.startsWith("#")) {
-                    try {
-                        out.put(f[0], Double.parseDouble(f[1]));
-                    } catch (NumberFormatException ignored) {
-                        // not a sample
-                    }
-                }
-            }
+            return Http.metrics(baseUrl());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-        return out;
     }
 
-    /** One metric, or 0 when the node does not export it. */
+    /** One metric (the sum of its series, whatever their labels), or 0 when the node does not export it. */
     public double metric(String name) {
         return metrics().getOrDefault(name, 0.0);
     }

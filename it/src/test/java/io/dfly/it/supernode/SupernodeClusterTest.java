@@ -90,7 +90,7 @@ class SupernodeClusterTest {
             }
             assertTrue(b.log().contains("GC (ttl): evicted task " + taskId), "B logged what GC freed:\n" + b.tail(60));
             assertTrue(!java.nio.file.Files.exists(b.dataDir().resolve("tasks").resolve(taskId)), "the data is gone");
-            String metrics = get(b.baseUrl() + "/api/v1/metrics").body();
+            String metrics = get(b.baseUrl() + "/metrics").body();
             assertTrue(SupernodeSwarmTest.metric(metrics, "dfly_supernode_gc_freed_bytes_total") > 0, metrics);
         }
     }

@@ -193,7 +193,7 @@ public final class BackToSource {
             Duration wait = backoff.get(inARow);
             inARow++;
             int n = inARow;
-            metrics.originRetries.incrementAndGet();
+            metrics.originRetries.increment();
             LOG.info(() -> "task " + taskId + ": origin " + displayUrl + ": " + why + "; retry " + n + "/" + MAX_RETRIES
                     + " in " + wait.toMillis() + " ms" + (fromByte > 0 ? " from byte " + fromByte : ""));
             try {
@@ -274,6 +274,7 @@ public final class BackToSource {
         LOG.info(() -> "task " + taskId + ": back-to-source from " + displayUrl
                 + (at.piece > 0 ? " resuming at piece " + at.piece : "") + ", length " + length
                 + ", piece size " + pieceSize);
+        long started = System.nanoTime();
         try (FileChannel ch = cdn.openForWrite(taskId, pieceSize)) {
             cdn.writing(taskId, true);
             try {
@@ -294,6 +295,7 @@ public final class BackToSource {
             fail(taskId, "origin_error", "origin body failed: " + why, 502);
         } finally {
             close(resp.body());
+            metrics.originFetchTime.recordSince(started);
         }
     }
 
@@ -411,7 +413,7 @@ public final class BackToSource {
                             free.add(buf);
                             throw e;
                         }
-                        metrics.bytesFromOrigin.addAndGet(n);
+                        metrics.bytesFromOrigin.add(n);
                         fetched += n;
                         boolean last;
                         if (length >= 0) {

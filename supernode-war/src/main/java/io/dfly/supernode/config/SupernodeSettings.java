@@ -19,7 +19,7 @@ import java.util.Optional;
 
 /**
  * Every supernode setting, read once and validated. Construct from any key/value source
- * ({@link MicroProfileSettings} in the WAR, a map in tests); a bad value throws
+ * ({@link io.dfly.microprofile.MicroProfileSettings} in the WAR, a map in tests); a bad value throws
  * {@link io.dfly.core.config.InvalidSettingException} naming the property.
  */
 public final class SupernodeSettings {

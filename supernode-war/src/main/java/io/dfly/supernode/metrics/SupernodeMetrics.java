@@ -1,54 +1,67 @@
 package io.dfly.supernode.metrics;
 
-import java.util.concurrent.atomic.AtomicLong;
+import io.dfly.core.metrics.Counter;
+import io.dfly.core.metrics.Meters;
+import io.dfly.core.metrics.Timer;
 
-/** Counters of this member, rendered in Prometheus text format by the metrics endpoint. */
+/**
+ * Counters and timers of this member, made by the {@link Meters} it was given: MicroProfile Metrics in
+ * the WAR (exported at {@code /metrics}), memory in unit tests. The gauges over the cluster's tasks are
+ * {@link TaskGauges}.
+ */
 public final class SupernodeMetrics {
-    public final AtomicLong bytesFromOrigin = new AtomicLong();
-    public final AtomicLong bytesServed = new AtomicLong();
-    public final AtomicLong bytesServedByPeers = new AtomicLong();
-    public final AtomicLong pieceFailures = new AtomicLong();
-    public final AtomicLong gcFreedBytes = new AtomicLong();
-    public final AtomicLong gcEvictedTasks = new AtomicLong();
+    public final Counter bytesFromOrigin;
+    public final Counter bytesServed;
+    public final Counter bytesServedByPeers;
+    /** Failed pieces reported against a supernode's CDN copy. */
+    public final Counter pieceFailuresFromSupernodes;
+    /** Failed pieces reported against another peer. */
+    public final Counter pieceFailuresFromPeers;
+    public final Counter gcFreedBytes;
+    public final Counter gcEvictedTasks;
     /** Reports that ended no assignment this supernode made (claims, not facts): ignored. */
-    public final AtomicLong reportsIgnored = new AtomicLong();
+    public final Counter reportsIgnored;
     /** Registrations answered 503 because too many were waiting for origins. */
-    public final AtomicLong registrationsRefused = new AtomicLong();
+    public final Counter registrationsRefused;
     /** FAILED tasks removed after {@code dfly.supernode.failed-task-ttl}. */
-    public final AtomicLong failedTasksExpired = new AtomicLong();
+    public final Counter failedTasksExpired;
     /** Origin requests retried (5xx, reset, short body). */
-    public final AtomicLong originRetries = new AtomicLong();
+    public final Counter originRetries;
+    /** One back-to-source fetch of a task into the CDN, from its start to its end. */
+    public final Timer originFetchTime;
 
-    /** Prometheus exposition text; {@code tasks} and {@code peers} are gauges read from the cluster. */
-    public String render(long tasks, long peers, long activeTasks) {
-        StringBuilder sb = new StringBuilder();
-        gauge(sb, "dfly_supernode_tasks", "Tasks known to the cluster.", tasks);
-        gauge(sb, "dfly_supernode_active_tasks", "Tasks with a download running.", activeTasks);
-        gauge(sb, "dfly_supernode_peers", "Peers in all swarms (not counting peers that left).", peers);
-        counter(sb, "dfly_supernode_origin_bytes_total", "Bytes this member fetched from origins.", bytesFromOrigin.get());
-        counter(sb, "dfly_supernode_served_bytes_total", "Piece bytes this member served to peers.", bytesServed.get());
-        counter(sb, "dfly_supernode_peer_served_bytes_total",
-                "Piece bytes peers reported (to this member) as received from other peers.", bytesServedByPeers.get());
-        counter(sb, "dfly_supernode_piece_failures_total", "Failed pieces reported to this member.", pieceFailures.get());
-        counter(sb, "dfly_supernode_gc_freed_bytes_total", "Bytes freed by GC on this member.", gcFreedBytes.get());
-        counter(sb, "dfly_supernode_gc_evicted_tasks_total", "Tasks evicted by GC on this member.", gcEvictedTasks.get());
-        counter(sb, "dfly_supernode_reports_ignored_total",
-                "Piece reports that matched no assignment in flight (ignored).", reportsIgnored.get());
-        counter(sb, "dfly_supernode_registrations_refused_total",
-                "Registrations answered 503: too many waiting for origins on this member.", registrationsRefused.get());
-        counter(sb, "dfly_supernode_failed_tasks_expired_total", "FAILED tasks removed after the failed-task TTL.",
-                failedTasksExpired.get());
-        counter(sb, "dfly_supernode_origin_retries_total", "Origin requests this member retried.", originRetries.get());
-        return sb.toString();
+    /** Kept in memory only (unit tests). */
+    public SupernodeMetrics() {
+        this(Meters.inMemory());
     }
 
-    private static void gauge(StringBuilder sb, String name, String help, long v) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" gauge\n").append(name).append(' ').append(v).append('\n');
+    public SupernodeMetrics(Meters m) {
+        bytesFromOrigin = m.counter("dfly_supernode_origin_bytes", "Bytes this member fetched from origins.");
+        bytesServed = m.counter("dfly_supernode_served_bytes", "Piece bytes this member (its CDN) served to peers.");
+        bytesServedByPeers = m.counter("dfly_supernode_peer_served_bytes",
+                "Piece bytes peers reported (to this member) as received from other peers.");
+        String failed = "Failed pieces reported to this member, by the kind of source that failed (supernode, peer).";
+        pieceFailuresFromSupernodes = m.counter("dfly_supernode_piece_failures", failed, "source", "supernode");
+        pieceFailuresFromPeers = m.counter("dfly_supernode_piece_failures", failed, "source", "peer");
+        gcFreedBytes = m.counter("dfly_supernode_gc_freed_bytes", "Bytes freed by GC on this member.");
+        gcEvictedTasks = m.counter("dfly_supernode_gc_evicted_tasks", "Tasks evicted by GC on this member.");
+        reportsIgnored = m.counter("dfly_supernode_reports_ignored",
+                "Piece reports that matched no assignment in flight (ignored).");
+        registrationsRefused = m.counter("dfly_supernode_registrations_refused",
+                "Registrations answered 503: too many waiting for origins on this member.");
+        failedTasksExpired = m.counter("dfly_supernode_failed_tasks_expired", "FAILED tasks removed after the failed-task TTL.");
+        originRetries = m.counter("dfly_supernode_origin_retries", "Origin requests this member retried.");
+        originFetchTime = m.timer("dfly_supernode_origin_fetch", "Time of one back-to-source fetch of a task into the CDN");
     }
 
-    private static void counter(StringBuilder sb, String name, String help, long v) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" counter\n").append(name).append(' ').append(v).append('\n');
+    /** A failed piece reported against {@code sourcePeerId}. */
+    public void pieceFailed(String sourcePeerId) {
+        (sourcePeerId != null && sourcePeerId.startsWith("supernode:") ? pieceFailuresFromSupernodes : pieceFailuresFromPeers)
+                .increment();
+    }
+
+    /** Failed pieces reported to this member, whatever their source. */
+    public long pieceFailures() {
+        return pieceFailuresFromSupernodes.count() + pieceFailuresFromPeers.count();
     }
 }

@@ -79,7 +79,7 @@ public class PieceResource {
                 out.write(buf.array(), 0, r);
                 pos += r;
                 left -= r;
-                runtime.metrics().bytesServed.addAndGet(r);
+                runtime.metrics().bytesServed.add(r);
             }
         }
     }

@@ -446,7 +446,7 @@ public final class TaskService {
             if (!counted) {
                 if (waitingRegistrations.incrementAndGet() > maxWaitingRegistrations) {
                     waitingRegistrations.decrementAndGet();
-                    metrics.registrationsRefused.incrementAndGet();
+                    metrics.registrationsRefused.increment();
                     finish(null, new ApiException(503, "busy", maxWaitingRegistrations
                             + " registrations are already waiting for origins on this supernode; try again", 1));
                     return 0;
@@ -657,15 +657,15 @@ public final class TaskService {
         }
         if (!outcome.accepted()) {
             // not the end of an assignment this supernode made: a claim, not a fact (still 204)
-            metrics.reportsIgnored.incrementAndGet();
+            metrics.reportsIgnored.increment();
             return;
         }
         if (success) {
-            metrics.bytesServedByPeers.addAndGet(outcome.fromPeerBytes());
+            metrics.bytesServedByPeers.add(outcome.fromPeerBytes());
             // the reporter is a source of the piece now, and its source has a free slot again
             signals.signal(taskId, peerId, wakeOnReport());
         } else {
-            metrics.pieceFailures.incrementAndGet();
+            metrics.pieceFailed(source);
             signals.signal(taskId, peerId, 1);
         }
     }
@@ -742,7 +742,7 @@ public final class TaskService {
             if (Boolean.TRUE.equals(gone)) {
                 expired.add(taskId);
                 headers.remove(taskId);
-                metrics.failedTasksExpired.incrementAndGet();
+                metrics.failedTasksExpired.increment();
             }
         });
         if (!expired.isEmpty()) {

@@ -301,7 +301,7 @@ class BackToSourceFaultsTest {
         assertEquals(TaskStatus.SUCCESS, awaitDone(r.taskId()).status());
         assertArrayEquals(CONTENT, stored(r.taskId()));
         assertEquals(3, requests.get("/flaky.bin").get());
-        assertEquals(2, metrics.originRetries.get());
+        assertEquals(2, metrics.originRetries.count());
         assertEquals(2, retryLines(), logged.toString());
         assertTrue(logged.stream().noneMatch(l -> l.contains("SECRET") || l.contains("Signature")), logged.toString());
     }

@@ -207,7 +207,7 @@ class TaskFaultsTest {
         for (int n = 0; n < 3; n++) {
             service.report(taskId, new PieceReport("liar", n, self.sourceId(), true, null));
         }
-        assertEquals(3, metrics.reportsIgnored.get());
+        assertEquals(3, metrics.reportsIgnored.count());
         // and its pull's have is not believed either
         BitSet all = new BitSet();
         all.set(0, 3);
@@ -244,7 +244,7 @@ class TaskFaultsTest {
         PullResponse first = service.pull(taskId, new PullRequest("honest", "", 1));
         PieceAssignment a = first.pieces().get(0);
         service.report(taskId, new PieceReport("honest", a.pieceNum(), a.sourcePeerId(), true, null));
-        assertEquals(0, metrics.reportsIgnored.get());
+        assertEquals(0, metrics.reportsIgnored.count());
         register("/file.bin", "second");
         boolean fromHonest = false;
         for (int i = 0; i < 20 && !fromHonest; i++) {
@@ -329,7 +329,7 @@ class TaskFaultsTest {
         assertEquals(503, e.status());
         assertEquals("busy", e.code());
         assertEquals(1, e.retryAfterSeconds());
-        assertEquals(1, metrics.registrationsRefused.get());
+        assertEquals(1, metrics.registrationsRefused.count());
         answerHeaders.countDown();
         for (CompletableFuture<RegisterResponse> f : waiting) {
             assertEquals(CONTENT.length, f.get(20, TimeUnit.SECONDS).contentLength());
@@ -371,7 +371,7 @@ class TaskFaultsTest {
         assertFalse(headers.get(taskId).isPresent(), "its sealed headers went with it");
         assertFalse(cdn.holds(taskId));
         assertFalse(Files.exists(dataDir.resolve("tasks").resolve(taskId)));
-        assertEquals(1, metrics.failedTasksExpired.get());
+        assertEquals(1, metrics.failedTasksExpired.count());
     }
 
     @Test

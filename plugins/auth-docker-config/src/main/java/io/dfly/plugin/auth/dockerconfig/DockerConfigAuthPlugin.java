@@ -1,5 +1,8 @@
 package io.dfly.plugin.auth.dockerconfig;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.spi.AuthProvider;
 import io.dfly.spi.AuthProviderFactory;
 import io.dfly.spi.Credentials;
@@ -49,39 +52,50 @@ public final class DockerConfigAuthPlugin implements Plugin, AuthProviderFactory
         return Path.of(System.getProperty("user.home"), ".docker", "config.json");
     }
 
-    /** Parses the {@code auths} of a config.json. */
-    @SuppressWarnings("unchecked")
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Parses the {@code auths} of a config.json; throws {@link IllegalArgumentException} when it is not JSON. */
     static Map<String, Credentials> parse(String json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            // not Jackson's message, nor its cause: both quote the file, whose secrets must not reach a log
+            throw new IllegalArgumentException("not JSON at line " + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()));
+        }
         Map<String, Credentials> out = new HashMap<>();
-        Object root = Json.parse(json);
-        if (!(root instanceof Map<?, ?> m) || !(m.get("auths") instanceof Map<?, ?> auths)) {
+        JsonNode auths = root == null ? null : root.get("auths");
+        if (auths == null || !auths.isObject()) {
             return out;
         }
-        for (Map.Entry<?, ?> e : auths.entrySet()) {
-            if (!(e.getValue() instanceof Map<?, ?> entry)) {
-                continue;
-            }
-            Map<String, Object> a = (Map<String, Object>) entry;
-            Credentials c = null;
-            if (a.get("auth") instanceof String auth && !auth.isEmpty()) {
-                String dec;
-                try {
-                    dec = new String(Base64.getDecoder().decode(auth.trim()), StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException bad) {
-                    continue;
-                }
-                int colon = dec.indexOf(':');
-                if (colon > 0) {
-                    c = new Credentials(dec.substring(0, colon), dec.substring(colon + 1));
-                }
-            } else if (a.get("username") instanceof String u && a.get("password") instanceof String p) {
-                c = new Credentials(u, p);
-            }
+        for (Map.Entry<String, JsonNode> e : auths.properties()) {
+            Credentials c = credentials(e.getValue());
             if (c != null) {
-                out.put(RegistryHosts.canonical((String) e.getKey()), c);
+                out.put(RegistryHosts.canonical(e.getKey()), c);
             }
         }
         return out;
+    }
+
+    /** One entry of {@code auths}: a base64 {@code auth} ("user:secret"), else {@code username} and {@code password}. */
+    private static Credentials credentials(JsonNode a) {
+        if (!a.isObject()) {
+            return null;
+        }
+        JsonNode auth = a.get("auth");
+        if (auth != null && auth.isTextual() && !auth.asText().isEmpty()) {
+            String dec;
+            try {
+                dec = new String(Base64.getDecoder().decode(auth.asText().trim()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException bad) {
+                return null;
+            }
+            int colon = dec.indexOf(':');
+            return colon > 0 ? new Credentials(dec.substring(0, colon), dec.substring(colon + 1)) : null;
+        }
+        JsonNode u = a.get("username");
+        JsonNode p = a.get("password");
+        return u != null && u.isTextual() && p != null && p.isTextual() ? new Credentials(u.asText(), p.asText()) : null;
     }
 
     @Override

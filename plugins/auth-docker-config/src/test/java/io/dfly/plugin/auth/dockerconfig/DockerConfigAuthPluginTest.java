@@ -59,6 +59,17 @@ class DockerConfigAuthPluginTest {
     }
 
     @Test
+    void badJsonIsRefusedWithoutQuotingTheFile() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DockerConfigAuthPlugin.parse("{\"auths\": {\"h\": {\"auth\": \"" + b64("u:TOPSECRET") + "\""));
+        assertTrue(e.getMessage().startsWith("not JSON"), e.getMessage());
+        assertTrue(!e.getMessage().contains(b64("u:TOPSECRET")) && e.getCause() == null, e.getMessage());
+        assertTrue(DockerConfigAuthPlugin.parse("").isEmpty(), "an empty file holds no credentials");
+        assertTrue(DockerConfigAuthPlugin.parse("[1]").isEmpty());
+        assertTrue(DockerConfigAuthPlugin.parse("{\"auths\": [\"h\"]}").isEmpty());
+    }
+
+    @Test
     void missingConfiguredFileNamesTheProperty(@TempDir Path dir) {
         InvalidPluginSettingException e = assertThrows(InvalidPluginSettingException.class, () ->
                 new DockerConfigAuthPlugin().create(settings(Map.of("path", dir.resolve("nope.json").toString()))));
