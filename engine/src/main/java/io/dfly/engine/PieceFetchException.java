@@ -12,7 +12,7 @@ public final class PieceFetchException extends Exception {
         LENGTH,
         /** The bytes did not match the piece's digest. */
         DIGEST,
-        /** The source missed the piece's deadline. */
+        /** The source missed the piece's deadline, or fell behind its pace. */
         DEADLINE,
         /** The connection failed or broke off. */
         CONNECTION;

@@ -388,7 +388,7 @@ public final class PieceFetcher implements AutoCloseable {
      */
     private static PieceFetchException failed(PieceAssignment a, Fetch fetch, int got, String what) {
         if (fetch.fellBehind()) {
-            return new PieceFetchException("source " + a.sourcePeerId() + " is too slow: " + fetch.tooSlow(got));
+            return new PieceFetchException(PieceFetchException.Cause.DEADLINE, "source " + a.sourcePeerId() + " is too slow: " + fetch.tooSlow(got));
         }
         if (fetch.expired()) {
             return new PieceFetchException(PieceFetchException.Cause.DEADLINE, "source " + a.sourcePeerId() + " missed its deadline: " + fetch.missed(got));
