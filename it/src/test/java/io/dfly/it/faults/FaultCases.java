@@ -236,19 +236,38 @@ final class FaultCases {
         }
     }
 
-    /** The member count of the last "Members {size:N" line Hazelcast logged on this node, or 0. */
-    private static int clusterSize(DflyNode n) {
-        String log = n.log();
-        int i = log.lastIndexOf("Members {size:");
-        if (i < 0) {
+    /**
+     * The member count this node's own log says (Hazelcast's "Members {size:" lines do not reach it): the
+     * "N member(s)" of its last start line, plus the members that joined since, minus those that left; 0 before
+     * it started.
+     */
+    static int clusterSize(DflyNode n) {
+        return clusterSize(n.log());
+    }
+
+    static int clusterSize(String log) {
+        java.util.regex.Matcher m = UP.matcher(log);
+        int size = -1;
+        int up = 0;
+        while (m.find()) {
+            size = Integer.parseInt(m.group(1));
+            up = m.end();
+        }
+        if (size < 0) {
             return 0;
         }
-        int from = i + "Members {size:".length();
-        int to = from;
-        while (to < log.length() && Character.isDigit(log.charAt(to))) {
-            to++;
+        String since = log.substring(up);
+        return size + count(since, "supernode cluster: member joined") - count(since, "supernode cluster: member left");
+    }
+
+    private static final java.util.regex.Pattern UP = java.util.regex.Pattern.compile("dfly supernode \\S+ up: [^\\n]*?, (\\d+) member\\(s\\)");
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) {
+            n++;
         }
-        return to > from ? Integer.parseInt(log.substring(from, to)) : 0;
+        return n;
     }
 
     // ---------------------------------------------------------------- 6: restarts
