@@ -211,6 +211,7 @@ final class FaultCases {
                 bed.origin.throttle(io.dfly.core.config.ByteSize.parse(bed.settings.clusterOriginRate()));
             }
             Dfget.Running running = start(Role.DC, b);
+            DflyNode survivor = null;
             if (fault) {
                 // a quarter of the blob fetched, as the members themselves count it
                 boolean quarter = FaultBed.await(() -> metric(a, counter) - a0 + metric(c, counter) - c0 >= b.size() / 4.0,
@@ -220,12 +221,16 @@ final class FaultCases {
                     v.add("back-to-source was not under way when the member was to be killed");
                 }
                 fetcher.kill();
+                survivor = fetcher == a ? c : a;
                 notes.put("killed", (fetcher == a ? "C1" : "C2") + " after " + bed.originBytes(b) * 100 / b.size()
                         + " % of the blob left the origin");
             }
             Dfget.Result r = running.await(timeout());
             bed.origin.throttle(0);
             notes.put("origin requests", bed.originRequests(b).toString());
+            if (survivor != null) {
+                notes.put("survivor", takeOverLine(survivor, b.taskId()));
+            }
             if (!r.finished()) {
                 notes.put("registry log", bed.registryLog(b));
             }
@@ -234,6 +239,19 @@ final class FaultCases {
             bed.origin.throttle(0);
             bed.discard(b);
         }
+    }
+
+    /** Where the survivor's take-over of the task resumed, as its log says (the mirror's pieces come before it). */
+    private static String takeOverLine(DflyNode survivor, String taskId) {
+        String log = survivor.log();
+        int i = log.lastIndexOf("task " + taskId + ": back-to-source from");
+        if (i < 0) {
+            return "no take-over in its log";
+        }
+        int r = log.indexOf(" resuming at piece ", i);
+        int eol = log.indexOf('\n', i);
+        return r >= 0 && (eol < 0 || r < eol) ? log.substring(r + 1, eol < 0 ? log.length() : eol).trim()
+                : "fetched from the first byte";
     }
 
     /**

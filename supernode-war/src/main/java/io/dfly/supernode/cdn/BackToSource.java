@@ -65,6 +65,8 @@ public final class BackToSource {
      * others waiting for or being published.
      */
     static final int PIPELINE_BUFFERS = 3;
+    /** Under an origin rate limit, the bytes read between two pauses. */
+    static final int PACE_STEP = 64 * 1024;
     /** Retries in a row (without a piece landing between them) before a fetch fails. */
     public static final int MAX_RETRIES = 4;
     /** Wait before each retry. */
@@ -464,7 +466,7 @@ public final class BackToSource {
                         }
                         int n;
                         try {
-                            n = in.readNBytes(buf, 0, readSize);
+                            n = readPaced(in, buf, readSize, started, fetched);
                         } catch (IOException e) {
                             free.add(buf);
                             throw e;
@@ -633,10 +635,19 @@ public final class BackToSource {
                          CompletableFuture<Boolean> published) {
         String sourceId = self.sourceId();
         PieceMirror.Target copyTo = mirror.target();
+        String mirrorName = copyTo == null ? null : copyTo.describe();
+        int copied = 0;
+        long copyNanos = 0;
         try {
             while (true) {
                 Chunk c = ready.take();
                 if (c == END) {
+                    if (mirrorName != null) {
+                        int n = copied;
+                        long ms = copied == 0 ? 0 : copyNanos / copied / 1_000_000;
+                        LOG.info(() -> "task " + taskId + ": copied " + n + " piece(s) to mirror " + mirrorName
+                                + ", " + ms + " ms each");
+                    }
                     published.complete(true);
                     return;
                 }
@@ -668,8 +679,14 @@ public final class BackToSource {
                     return;
                 }
                 signals.signal(taskId);
-                if (copyTo != null && !mirrorPiece(taskId, copyTo, pieceSize, c.piece(), copy, digest)) {
-                    copyTo = null;
+                if (copyTo != null) {
+                    long t0 = System.nanoTime();
+                    if (mirrorPiece(taskId, copyTo, pieceSize, c.piece(), copy, digest)) {
+                        copied++;
+                        copyNanos += System.nanoTime() - t0;
+                    } else {
+                        copyTo = null;
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -701,6 +718,28 @@ public final class BackToSource {
         String w = why;
         LOG.info(() -> "task " + taskId + ": mirror " + to.describe() + " " + w + "; this fetch stops copying its pieces there");
         return false;
+    }
+
+    /**
+     * Reads up to {@code length} bytes (less only at the end of the body). Under an origin rate limit it reads
+     * in steps of {@link #PACE_STEP}, pacing after each: a reader that took a whole piece at once and then slept
+     * would teach the kernel to grow the socket's receive buffer to tens of MiB, all of it sent by the origin
+     * ahead of the reader and lost if this member dies.
+     */
+    private int readPaced(InputStream in, byte[] buf, int length, long started, long fetchedBefore) throws IOException {
+        if (rateLimitBytesPerSecond <= 0) {
+            return in.readNBytes(buf, 0, length);
+        }
+        int done = 0;
+        while (done < length) {
+            int n = in.readNBytes(buf, done, Math.min(PACE_STEP, length - done));
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+            pace(started, fetchedBefore + done);
+        }
+        return done;
     }
 
     private void pace(long startedNanos, long bytes) {
