@@ -13,9 +13,11 @@ import io.dfly.supernode.auth.PeerAuthenticator;
 import io.dfly.supernode.auth.PieceAccess;
 import io.dfly.supernode.cdn.BackToSource;
 import io.dfly.supernode.cdn.CdnStore;
+import io.dfly.supernode.cdn.MirrorReceiver;
 import io.dfly.supernode.cdn.OriginClient;
 import io.dfly.supernode.cluster.ClusterMember;
 import io.dfly.supernode.cluster.HazelcastOriginHeaders;
+import io.dfly.supernode.cluster.HazelcastPieceMirror;
 import io.dfly.supernode.cluster.HazelcastPreheatStore;
 import io.dfly.supernode.cluster.HazelcastTaskStore;
 import io.dfly.microprofile.MicroProfileSettings;
@@ -70,6 +72,8 @@ public class SupernodeRuntime {
      * turn, and their registrations wait as for a slow origin (at most 256, then 503).
      */
     static final int MAX_RUNNING_FETCHES = 64;
+    /** How long a fetch waits for its mirror to take one piece before it stops copying there. */
+    static final Duration MIRROR_TIMEOUT = Duration.ofSeconds(30);
 
     @Inject
     SupernodeSettings injectedSettings;
@@ -146,6 +150,10 @@ public class SupernodeRuntime {
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()))
                 .withPeerFetchLimit(s.peerUploadLimit());
+        // each piece a fetch publishes is copied to one other member: a member that dies mid-fetch costs the
+        // origin only the few pieces it had not copied yet (issue 11, case 5)
+        b2s.mirrorPiecesTo(new HazelcastPieceMirror(hazelcast, new MirrorReceiver(store, cdn, self,
+                System::currentTimeMillis, signals), MIRROR_TIMEOUT));
         backToSource = b2s;
         tasks = new TaskService(store, headers, b2s, self, secrets.cluster(), limits, s.peerDownloadLimit(), s.volatileQueryParams(),
                 s.registerTimeout(), s.failedTaskTtl(), metrics, System::currentTimeMillis, signals, pullHolds);

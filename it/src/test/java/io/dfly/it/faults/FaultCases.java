@@ -211,6 +211,7 @@ final class FaultCases {
                 bed.origin.throttle(io.dfly.core.config.ByteSize.parse(bed.settings.clusterOriginRate()));
             }
             Dfget.Running running = start(Role.DC, b);
+            DflyNode survivor = null;
             if (fault) {
                 // a quarter of the blob fetched, as the members themselves count it
                 boolean quarter = FaultBed.await(() -> metric(a, counter) - a0 + metric(c, counter) - c0 >= b.size() / 4.0,
@@ -220,12 +221,16 @@ final class FaultCases {
                     v.add("back-to-source was not under way when the member was to be killed");
                 }
                 fetcher.kill();
+                survivor = fetcher == a ? c : a;
                 notes.put("killed", (fetcher == a ? "C1" : "C2") + " after " + bed.originBytes(b) * 100 / b.size()
                         + " % of the blob left the origin");
             }
             Dfget.Result r = running.await(timeout());
             bed.origin.throttle(0);
             notes.put("origin requests", bed.originRequests(b).toString());
+            if (survivor != null) {
+                notes.put("survivor", takeOverLine(survivor, b.taskId()));
+            }
             if (!r.finished()) {
                 notes.put("registry log", bed.registryLog(b));
             }
@@ -236,19 +241,51 @@ final class FaultCases {
         }
     }
 
-    /** The member count of the last "Members {size:N" line Hazelcast logged on this node, or 0. */
-    private static int clusterSize(DflyNode n) {
-        String log = n.log();
-        int i = log.lastIndexOf("Members {size:");
+    /** Where the survivor's take-over of the task resumed, as its log says (the mirror's pieces come before it). */
+    private static String takeOverLine(DflyNode survivor, String taskId) {
+        String log = survivor.log();
+        int i = log.lastIndexOf("task " + taskId + ": back-to-source from");
         if (i < 0) {
+            return "no take-over in its log";
+        }
+        int r = log.indexOf(" resuming at piece ", i);
+        int eol = log.indexOf('\n', i);
+        return r >= 0 && (eol < 0 || r < eol) ? log.substring(r + 1, eol < 0 ? log.length() : eol).trim()
+                : "fetched from the first byte";
+    }
+
+    /**
+     * The member count this node's own log says (Hazelcast's "Members {size:" lines do not reach it): the
+     * "N member(s)" of its last start line, plus the members that joined since, minus those that left; 0 before
+     * it started.
+     */
+    static int clusterSize(DflyNode n) {
+        return clusterSize(n.log());
+    }
+
+    static int clusterSize(String log) {
+        java.util.regex.Matcher m = UP.matcher(log);
+        int size = -1;
+        int up = 0;
+        while (m.find()) {
+            size = Integer.parseInt(m.group(1));
+            up = m.end();
+        }
+        if (size < 0) {
             return 0;
         }
-        int from = i + "Members {size:".length();
-        int to = from;
-        while (to < log.length() && Character.isDigit(log.charAt(to))) {
-            to++;
+        String since = log.substring(up);
+        return size + count(since, "supernode cluster: member joined") - count(since, "supernode cluster: member left");
+    }
+
+    private static final java.util.regex.Pattern UP = java.util.regex.Pattern.compile("dfly supernode \\S+ up: [^\\n]*?, (\\d+) member\\(s\\)");
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) {
+            n++;
         }
-        return to > from ? Integer.parseInt(log.substring(from, to)) : 0;
+        return n;
     }
 
     // ---------------------------------------------------------------- 6: restarts

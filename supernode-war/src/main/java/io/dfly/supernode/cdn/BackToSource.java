@@ -49,6 +49,11 @@ import java.util.logging.Logger;
  * digest ({@code origin_changed} otherwise). 404, 401, 403, a refused origin and a digest mismatch fail
  * at once, the origin's status in the message.
  *
+ * <p>A member that dies mid-fetch: each published piece is also copied to one other member before the
+ * next is published ({@link PieceMirror}), so the survivor that takes over ({@code TaskService#memberGone})
+ * holds every piece but the last few the dead member had read, resumes after them with {@code Range}, and
+ * checks the whole file by hashing its copy of the pieces before the resume point first.
+ *
  * <p>A write that fails (disk full) fails the task with one line naming the data dir, and its partial copy
  * is deleted; other tasks are served on. A copy that completes gets its {@code meta.json}
  * ({@link CdnStore#writeMeta}), so a restarted member serves it again.
@@ -60,6 +65,8 @@ public final class BackToSource {
      * others waiting for or being published.
      */
     static final int PIPELINE_BUFFERS = 3;
+    /** Under an origin rate limit, the bytes read between two pauses. */
+    static final int PACE_STEP = 64 * 1024;
     /** Retries in a row (without a piece landing between them) before a fetch fails. */
     public static final int MAX_RETRIES = 4;
     /** Wait before each retry. */
@@ -82,6 +89,7 @@ public final class BackToSource {
     private final GridSeal seal;
     private volatile boolean stopping;
     private volatile List<Duration> backoff = DEFAULT_BACKOFF;
+    private volatile PieceMirror mirror = PieceMirror.NONE;
 
     /**
      * @param executor runs each fetch, and its publisher (two threads per running fetch)
@@ -114,6 +122,11 @@ public final class BackToSource {
         this.rateLimitBytesPerSecond = rateLimitBytesPerSecond;
         this.signals = signals;
         this.seal = new GridSeal(secret);
+    }
+
+    /** Copies every piece a fetch publishes to another member ({@link PieceMirror}); none by default. */
+    public void mirrorPiecesTo(PieceMirror mirror) {
+        this.mirror = mirror;
     }
 
     /** Replaces the waits before retries ({@link #MAX_RETRIES} of them; tests shorten them). */
@@ -215,17 +228,32 @@ public final class BackToSource {
         if (rec == null) {
             return;
         }
-        int startPiece = rec.firstPieceToFetch();
+        int startPiece = resumePoint(taskId, rec);
         long startByte = (long) startPiece * rec.pieceSize();
         if (startPiece > 0 && rec.pieceCount() >= 0 && startPiece >= rec.pieceCount()) {
-            // every piece is published and held by someone: nothing left to fetch
+            // every piece is published and held by someone: nothing left to fetch; a mirror holding them all
+            // checks the whole file and keeps its copy
             long length = rec.contentLength();
-            store.update(taskId, r -> {
-                if (r != null) {
-                    r.originFinished(length, null);
+            MessageDigest held = heldPrefixDigest(taskId, rec, startPiece);
+            String digest = held == null ? null : Digests.format(held);
+            String want = rec.expectedDigest();
+            if (digest != null && want != null && !want.equals(digest)) {
+                LOG.warning(() -> "task " + taskId + ": digest mismatch, expected " + want + " got " + digest + "; data deleted");
+                cdn.delete(taskId);
+                fail(taskId, "digest_mismatch", "content digest " + digest + " does not match expected " + want, 502);
+                return;
+            }
+            boolean kept = digest != null && keep(taskId, rec.displayUrl(), length, rec.pieceSize(), digest, want);
+            TaskStatus status = store.update(taskId, r -> {
+                if (r == null) {
+                    return Result.of(null, null);
                 }
-                return Result.of(r, null);
+                r.originFinished(length, digest);
+                return Result.of(r, r.status());
             });
+            if (kept && status != TaskStatus.SUCCESS) {
+                cdn.forgetMeta(taskId);
+            }
             return; // start() signals the task when the fetch ends, however it ends
         }
         if (startPiece == 0 && cdn.holds(taskId) && !cdn.isWriting(taskId)) {
@@ -237,7 +265,9 @@ public final class BackToSource {
         String urlKey = rec.urlKey();
         Map<String, String> originHeaders = headers.get(taskId).map(h -> h.forUrl(urlKey)).orElse(Map.of());
         Retries retries = new Retries(taskId, displayUrl);
-        Position at = new Position(startPiece, startByte, startPiece == 0 ? Digests.newSha256() : null);
+        // a take-over that holds every piece before its resume point (mirrored here) still checks the whole file
+        MessageDigest whole = startPiece == 0 ? Digests.newSha256() : heldPrefixDigest(taskId, rec, startPiece);
+        Position at = new Position(startPiece, startByte, whole);
         OriginClient.OriginResponse resp;
         try {
             resp = openAt(taskId, url, originHeaders, at, rec.pieceSize(), rec.contentLength(), retries);
@@ -353,6 +383,36 @@ public final class BackToSource {
         }
     }
 
+    /**
+     * Where this fetch starts: the first piece no live member or peer holds ({@link TaskRecord#firstPieceToFetch});
+     * or, for a mirror taking over that holds every piece before a point a few pieces earlier (it lags the dead
+     * fetcher by at most its piece buffers), that point: those few pieces come again so that this member holds
+     * the whole file, checks its digest and keeps it.
+     */
+    private int resumePoint(String taskId, TaskRecord rec) {
+        int first = rec.firstPieceToFetch();
+        int held = cdn.pieces(taskId).nextClearBit(0);
+        return held > 0 && held < first && first - held <= PIPELINE_BUFFERS + 1 ? held : first;
+    }
+
+    /**
+     * The running whole-file digest over pieces 0 .. count-1 read from this member's copy, when it holds every
+     * one of them with the digests the grid published (a mirror taking over); else null (no whole-file check).
+     */
+    private MessageDigest heldPrefixDigest(String taskId, TaskRecord rec, int count) {
+        Optional<List<String>> held = cdn.allDigests(taskId, count);
+        if (held.isEmpty() || rec.swarm() == null) {
+            return null;
+        }
+        for (int n = 0; n < count; n++) {
+            if (!held.get().get(n).equals(rec.swarm().digest(n))) {
+                return null;
+            }
+        }
+        MessageDigest md = Digests.newSha256();
+        return cdn.hashPieces(taskId, count, md) ? md : null;
+    }
+
     /** One piece read from the origin, handed to the publisher; {@link #END} ends the fetch. */
     private record Chunk(byte[] buf, int piece, int length, long totalAfter, boolean last) {
     }
@@ -378,7 +438,7 @@ public final class BackToSource {
         // room for every buffer plus the end marker: handing over never blocks
         BlockingQueue<Chunk> ready = new ArrayBlockingQueue<>(PIPELINE_BUFFERS + 1);
         CompletableFuture<Boolean> published = new CompletableFuture<>();
-        publishers.execute(() -> publish(taskId, ch, free, ready, published));
+        publishers.execute(() -> publish(taskId, ch, pieceSize, free, ready, published));
         int allocated = 0;
         // a file smaller than a piece needs no piece-sized buffer (many small files at once stay small)
         int readSize = length >= 0 ? (int) Math.min(pieceSize, length) : pieceSize;
@@ -408,7 +468,7 @@ public final class BackToSource {
                         }
                         int n;
                         try {
-                            n = in.readNBytes(buf, 0, readSize);
+                            n = readPaced(in, buf, readSize, started, fetched);
                         } catch (IOException e) {
                             free.add(buf);
                             throw e;
@@ -494,7 +554,8 @@ public final class BackToSource {
             fail(taskId, "origin_error", "origin sent " + total + " bytes, announced " + length, 502);
             return;
         }
-        // the whole file is checked when this fetch read it from the first byte (resumed with Range or not)
+        // the whole file is checked when this fetch read it from the first byte (resumed with Range or not), or
+        // resumed after pieces this member holds (a mirror that took over)
         String digest = at.whole == null ? null : Digests.format(at.whole);
         String want = expectedDigest;
         if (want != null && digest != null && !want.equals(digest)) {
@@ -521,8 +582,9 @@ public final class BackToSource {
     }
 
     /**
-     * Writes {@code meta.json} when this member holds every piece (a resumed fetch does not: its first
-     * pieces are on other members and peers), so a restarted member serves the copy again.
+     * Writes {@code meta.json} when this member holds every piece (a resumed fetch holds them only when it
+     * was the mirror of the member that died: else its first pieces are on other members and peers), so a
+     * restarted member serves the copy again.
      */
     private boolean keep(String taskId, String displayUrl, long length, int pieceSize, String fileDigest,
                          String expectedDigest) {
@@ -565,22 +627,35 @@ public final class BackToSource {
 
     /**
      * The publisher: takes the pieces in order, hashes and writes each one, returns its buffer, and
-     * publishes it (the last piece only once the length is final). Completes with true once
+     * publishes it (the last piece only once the length is final), then copies it to the mirror
+     * ({@link PieceMirror}) and waits for that before the next piece. Completes with true once
      * {@link #END} arrives, false if it stopped early because the origin's content changed (the
      * task then FAILED), exceptionally if a write failed. The reader stops handing over pieces
      * once it has completed.
      */
-    private void publish(String taskId, FileChannel ch, BlockingQueue<byte[]> free, BlockingQueue<Chunk> ready,
+    private void publish(String taskId, FileChannel ch, int pieceSize, BlockingQueue<byte[]> free, BlockingQueue<Chunk> ready,
                          CompletableFuture<Boolean> published) {
         String sourceId = self.sourceId();
+        PieceMirror.Target copyTo = mirror.target();
+        String mirrorName = copyTo == null ? null : copyTo.describe();
+        int copied = 0;
+        long copyNanos = 0;
         try {
             while (true) {
                 Chunk c = ready.take();
                 if (c == END) {
+                    if (mirrorName != null) {
+                        int n = copied;
+                        long ms = copied == 0 ? 0 : copyNanos / copied / 1_000_000;
+                        LOG.info(() -> "task " + taskId + ": copied " + n + " piece(s) to mirror " + mirrorName
+                                + ", " + ms + " ms each");
+                    }
                     published.complete(true);
                     return;
                 }
                 String digest = Digests.sha256(c.buf(), 0, c.length());
+                // the mirror's copy is taken before the buffer goes back to the reader
+                byte[] copy = copyTo == null ? null : java.util.Arrays.copyOf(c.buf(), c.length());
                 try {
                     cdn.writePiece(ch, taskId, c.piece(), c.buf(), c.length(), digest);
                 } finally {
@@ -606,6 +681,15 @@ public final class BackToSource {
                     return;
                 }
                 signals.signal(taskId);
+                if (copyTo != null) {
+                    long t0 = System.nanoTime();
+                    if (mirrorPiece(taskId, copyTo, pieceSize, c.piece(), copy, digest)) {
+                        copied++;
+                        copyNanos += System.nanoTime() - t0;
+                    } else {
+                        copyTo = null;
+                    }
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -613,6 +697,51 @@ public final class BackToSource {
         } catch (IOException | RuntimeException | Error e) {
             published.completeExceptionally(e);
         }
+    }
+
+    /**
+     * Copies one published piece to the mirror and waits for it (the reader meanwhile fills the other piece
+     * buffers, so it stays at most {@link #PIPELINE_BUFFERS} pieces ahead of the mirror). Returns false when
+     * this fetch stops mirroring (the mirror refused or is unreachable: one INFO line; the fetch goes on).
+     */
+    private boolean mirrorPiece(String taskId, PieceMirror.Target to, int pieceSize, int piece, byte[] data,
+                                String digest) throws InterruptedException {
+        String why;
+        try {
+            if (to.copy(taskId, pieceSize, piece, data, digest)) {
+                return true;
+            }
+            why = "refused piece " + piece;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            why = "unreachable at piece " + piece + " (" + e.getClass().getSimpleName() + ")";
+        }
+        String w = why;
+        LOG.info(() -> "task " + taskId + ": mirror " + to.describe() + " " + w + "; this fetch stops copying its pieces there");
+        return false;
+    }
+
+    /**
+     * Reads up to {@code length} bytes (less only at the end of the body). Under an origin rate limit it reads
+     * in steps of {@link #PACE_STEP}, pacing after each: a reader that took a whole piece at once and then slept
+     * would teach the kernel to grow the socket's receive buffer to tens of MiB, all of it sent by the origin
+     * ahead of the reader and lost if this member dies.
+     */
+    private int readPaced(InputStream in, byte[] buf, int length, long started, long fetchedBefore) throws IOException {
+        if (rateLimitBytesPerSecond <= 0) {
+            return in.readNBytes(buf, 0, length);
+        }
+        int done = 0;
+        while (done < length) {
+            int n = in.readNBytes(buf, done, Math.min(PACE_STEP, length - done));
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+            pace(started, fetchedBefore + done);
+        }
+        return done;
     }
 
     private void pace(long startedNanos, long bytes) {

@@ -395,7 +395,27 @@ public final class CdnStore {
         return Optional.of(ref);
     }
 
+    /**
+     * Feeds pieces 0 .. count-1 of this member's copy, in order, to {@code into}, each checked against its
+     * digest as it is read. Returns false (and {@code into} is then of no use) when a piece is missing or
+     * no longer matches.
+     */
+    public boolean hashPieces(String taskId, int count, MessageDigest into) {
+        for (int n = 0; n < count; n++) {
+            Optional<PieceRef> ref = piece(taskId, n);
+            if (ref.isEmpty() || !matches(ref.get(), into)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean matches(PieceRef ref) {
+        return matches(ref, null);
+    }
+
+    /** Whether the piece on disk hashes to its digest; its bytes also go to {@code also} when not null. */
+    private static boolean matches(PieceRef ref, MessageDigest also) {
         MessageDigest md = Digests.newSha256();
         try (FileChannel ch = FileChannel.open(ref.file(), StandardOpenOption.READ)) {
             ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
@@ -408,6 +428,9 @@ public final class CdnStore {
                     return false;
                 }
                 md.update(buf.array(), 0, r);
+                if (also != null) {
+                    also.update(buf.array(), 0, r);
+                }
                 pos += r;
                 left -= r;
             }

@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.ExecutorConfig;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
@@ -48,6 +49,8 @@ public final class ClusterMember {
     public static final String PREHEAT_NUMBERS = "dfly-preheat-numbers";
     /** Hands out the open-API job numbers (cluster-unique, no coordination per id). */
     public static final String PREHEAT_IDS = "dfly-preheat-ids";
+    /** The executor a fetching member copies its pieces to its mirror with ({@link HazelcastPieceMirror}). */
+    public static final String PIECE_MIRROR = "dfly-piece-mirror";
     /** Where Hazelcast logs "Cluster name: …" as a member starts (held: JUL keeps loggers weakly). */
     private static final Logger HAZELCAST_SYSTEM = Logger.getLogger("com.hazelcast.system");
     /** The derived parts of cluster names started in this JVM, shown as {@link #HIDDEN} in Hazelcast's lines. */
@@ -133,6 +136,9 @@ public final class ClusterMember {
         c.addMapConfig(new MapConfig(ORIGIN_HEADERS).setBackupCount(1));
         c.addMapConfig(new MapConfig(PREHEATS).setBackupCount(1));
         c.addMapConfig(new MapConfig(PREHEAT_NUMBERS).setBackupCount(1));
+        // piece copies to a mirror: one per running fetch at a time, so a few threads and a bounded queue
+        c.addExecutorConfig(new ExecutorConfig(PIECE_MIRROR).setPoolSize(4).setQueueCapacity(256)
+                .setStatisticsEnabled(false));
         return c;
     }
 

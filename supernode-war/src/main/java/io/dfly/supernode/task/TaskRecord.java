@@ -225,6 +225,24 @@ public final class TaskRecord implements Serializable {
         return true;
     }
 
+    /**
+     * The fetching member copied a piece it published to {@code member} (its mirror, see
+     * {@code io.dfly.supernode.cdn.PieceMirror}), which wrote it: that member becomes a seed of the piece, so
+     * the piece survives the fetcher and a take-over resumes after it. Only a piece the grid already knows with
+     * this digest counts, and only while the task is being fetched. Returns whether it was recorded.
+     */
+    public boolean mirrored(String member, String sourceId, String sourceUrl, int piece, String digest, long nowMillis) {
+        if (swarm == null || status == TaskStatus.FAILED || member.equals(seederMember) || piece < 0
+                || !digest.equals(swarm.digest(piece))) {
+            return false;
+        }
+        if (!sourceId.equals(seedSources.get(member))) {
+            addSeed(member, sourceId, sourceUrl, nowMillis);
+        }
+        swarm.addPiece(sourceId, piece);
+        return true;
+    }
+
     /** The seeder read the whole body (the length is now certain). */
     public void originFinished(long contentLength, String digest) {
         if (swarm != null && swarm.contentLength() < 0) {

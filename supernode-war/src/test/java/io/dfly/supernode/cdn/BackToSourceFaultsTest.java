@@ -86,6 +86,8 @@ class BackToSourceFaultsTest {
     };
     /** Set: every write to the data dir fails as a full disk does. */
     private final AtomicBoolean diskFull = new AtomicBoolean();
+    /** Held: JUL keeps loggers weakly, and a collected one would lose the capture handler mid-test. */
+    private static final Logger DFLY = Logger.getLogger("io.dfly");
     private ServerSocket origin;
     private ExecutorService executor;
     private LocalTaskStore store;
@@ -115,7 +117,7 @@ class BackToSourceFaultsTest {
                 }
             }
         });
-        Logger.getLogger("io.dfly").addHandler(capture);
+        DFLY.addHandler(capture);
         start(dataDir);
     }
 
@@ -137,7 +139,7 @@ class BackToSourceFaultsTest {
 
     @AfterEach
     void tearDown() {
-        Logger.getLogger("io.dfly").removeHandler(capture);
+        DFLY.removeHandler(capture);
         try {
             origin.close();
         } catch (IOException ignored) {

@@ -54,6 +54,26 @@ class TaskRecordTest {
     }
 
     @Test
+    void aMirroredPieceSurvivesTheFetcherAndTheTakeOverResumesAfterIt() {
+        TaskRecord r = running(16L * PieceSizeRule.MIB); // 4 pieces
+        r.piecePublished("supernode:a:1", 0, "sha256:p0");
+        r.piecePublished("supernode:a:1", 1, "sha256:p1");
+        r.piecePublished("supernode:a:1", 2, "sha256:p2");
+        assertTrue(r.mirrored("member-b", "supernode:b:1", "http://b:1", 0, "sha256:p0", 1));
+        assertTrue(r.mirrored("member-b", "supernode:b:1", "http://b:1", 1, "sha256:p1", 1));
+        // a copy never brings a digest of its own, nor one for a piece the grid does not know
+        assertFalse(r.mirrored("member-b", "supernode:b:1", "http://b:1", 2, "sha256:other", 1));
+        assertFalse(r.mirrored("member-b", "supernode:b:1", "http://b:1", 3, "sha256:p3", 1));
+        assertFalse(r.mirrored("member-a", "supernode:a:1", "http://a:1", 0, "sha256:p0", 1), "the fetcher itself");
+        assertEquals("supernode:b:1", r.seedSources().get("member-b"));
+        assertTrue(r.memberGone("member-a", "member-b", 2));
+        // pieces 0 and 1 are on the mirror; piece 2 was only on the dead member
+        assertEquals(2, r.firstPieceToFetch());
+        r.fail("origin_error", "x", 502, 3);
+        assertFalse(r.mirrored("member-c", "supernode:c:1", "http://c:1", 0, "sha256:p0", 4), "a failed task");
+    }
+
+    @Test
     void whenTheSeedingMemberDiesOneSurvivorTakesOverAtTheFirstPieceNobodyHolds() {
         TaskRecord r = running(12L * PieceSizeRule.MIB); // 3 pieces
         r.piecePublished("supernode:a:1", 0, "sha256:p0");
