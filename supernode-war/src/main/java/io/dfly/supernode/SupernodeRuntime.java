@@ -54,6 +54,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -72,6 +74,11 @@ public class SupernodeRuntime {
      * turn, and their registrations wait as for a slow origin (at most 256, then 503).
      */
     static final int MAX_RUNNING_FETCHES = 64;
+    /** Preheat jobs run at once, and how many may wait behind them before a new one fails as 'busy'. */
+    static final int PREHEAT_THREADS = 8;
+    static final int PREHEAT_QUEUE = 256;
+    /** Members' departures waiting to be taken over (one runs at a time). */
+    static final int TAKEOVER_QUEUE = 64;
     /** How long a fetch waits for its mirror to take one piece before it stops copying there. */
     static final Duration MIRROR_TIMEOUT = Duration.ofSeconds(30);
 
@@ -94,6 +101,7 @@ public class SupernodeRuntime {
     private volatile DashboardService dashboard;
     private volatile SupernodeMetrics metrics;
     private ExecutorService workers;
+    private ExecutorService takeovers;
     private ThreadPoolExecutor fetches;
     private ExecutorService publishers;
     private BackToSource backToSource;
@@ -126,7 +134,10 @@ public class SupernodeRuntime {
         SupernodeSecrets secrets = injectedSecrets;
         settings = s;
         metrics = new SupernodeMetrics(meters);
-        workers = Executors.newCachedThreadPool(daemon("dfly-supernode-worker"));
+        // preheat jobs: a fixed number at once, a bounded queue behind them (a full one fails the job: 'busy')
+        workers = bounded(PREHEAT_THREADS, PREHEAT_QUEUE, "dfly-supernode-preheat");
+        // take-overs when a member leaves: one at a time, apart from preheats so that none waits behind them
+        takeovers = bounded(1, TAKEOVER_QUEUE, "dfly-supernode-takeover");
         timers = Executors.newSingleThreadScheduledExecutor(daemon("dfly-supernode-timer"));
         pullHolds = new ScheduledThreadPoolExecutor(PULL_HOLD_THREADS, daemon("dfly-supernode-pull-hold"));
         pullHolds.setRemoveOnCancelPolicy(true);
@@ -175,13 +186,18 @@ public class SupernodeRuntime {
             public void memberRemoved(MembershipEvent e) {
                 String gone = e.getMember().getUuid().toString();
                 LOG.info(() -> "supernode cluster: member left " + e.getMember().getAddress());
-                workers.execute(() -> {
-                    try {
-                        tasks.memberGone(gone);
-                    } catch (RuntimeException ex) {
-                        LOG.log(Level.WARNING, "taking over from member " + gone + " failed", SafeText.scrubbed(ex));
-                    }
-                });
+                try {
+                    takeovers.execute(() -> {
+                        try {
+                            tasks.memberGone(gone);
+                        } catch (RuntimeException ex) {
+                            LOG.log(Level.WARNING, "taking over from member " + gone + " failed", SafeText.scrubbed(ex));
+                        }
+                    });
+                } catch (RejectedExecutionException ex) {
+                    LOG.warning(() -> "taking over from member " + gone + " refused: " + TAKEOVER_QUEUE
+                            + " take-overs already waiting");
+                }
             }
         });
         peerAuth = new PeerAuthenticator(secrets.hostTokens());
@@ -309,6 +325,9 @@ public class SupernodeRuntime {
                 LOG.log(Level.FINE, "hazelcast shutdown", SafeText.scrubbed(e));
             }
         }
+        if (takeovers != null) {
+            takeovers.shutdownNow();
+        }
         if (workers != null) {
             workers.shutdownNow();
         }
@@ -350,6 +369,14 @@ public class SupernodeRuntime {
             throw new io.dfly.supernode.task.ApiException(503, "starting", "the supernode is starting");
         }
         return t;
+    }
+
+    /** A pool of at most {@code threads} daemon threads (idle ones end) with a queue of {@code queue}; full: rejects. */
+    static ThreadPoolExecutor bounded(int threads, int queue, String name) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queue), daemon(name));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -46,6 +47,8 @@ public final class PreheatService {
     private static final Duration MAX_WAIT = Duration.ofHours(6);
     /** Most preheat jobs kept (cluster-wide). */
     public static final int MAX_RECORDS = 1000;
+    /** The {@code Retry-After} of a preheat refused because the workers and their queue are full. */
+    static final int BUSY_RETRY_AFTER_SECONDS = 30;
     /** How long a finished job is kept. */
     public static final Duration FINISHED_TTL = Duration.ofHours(24);
     /** How often a running job says it is alive (its {@code updatedTime}). */
@@ -156,7 +159,15 @@ public final class PreheatService {
         LOG.info(() -> "preheat " + id + " (#" + number + "): " + kind + " " + shown
                 + (digest.isEmpty() ? "" : " @ " + digest));
         ImageResolver.Manifest resolved = manifest;
-        executor.execute(() -> run(fresh, url, h, resolved));
+        try {
+            executor.execute(() -> run(fresh, url, h, resolved));
+        } catch (RejectedExecutionException e) {
+            // the preheat workers and their queue are full: nothing runs, nothing is kept, the caller asks again later
+            store.remove(id);
+            LOG.warning(() -> "preheat " + id + " refused: " + shown + ": the preheat workers are busy");
+            throw new ApiException(503, "preheat_busy", "too many preheats running or waiting on this supernode; "
+                    + "ask again later", BUSY_RETRY_AFTER_SECONDS);
+        }
         return fresh;
     }
 

@@ -42,6 +42,10 @@ class PreheatServiceTest {
     }
 
     private PreheatService service() {
+        return service(executor);
+    }
+
+    private PreheatService service(ExecutorService preheatWorkers) {
         OriginClient origin = new OriginClient(Duration.ofSeconds(2), TestSecrets.NOTHING_LISTED);
         LocalTaskStore store = new LocalTaskStore();
         LocalOriginHeaders headers = new LocalOriginHeaders();
@@ -68,7 +72,7 @@ class PreheatServiceTest {
                 return now.get();
             }
         };
-        return new PreheatService(jobStore, tasks, new ImageResolver(origin, List.of("linux/amd64")), executor, List.of(),
+        return new PreheatService(jobStore, tasks, new ImageResolver(origin, List.of("linux/amd64")), preheatWorkers, List.of(),
                 clock);
     }
 
@@ -121,5 +125,35 @@ class PreheatServiceTest {
         now.set(now.get().plus(java.time.Duration.ofHours(7)));
         s.expireOld();
         assertFalse(jobs.get("id-1").isPresent(), "a job unfinished long past its longest wait is forgotten");
+    }
+
+    @Test
+    void aPreheatTheBusyWorkersCannotTakeIsA503WithRetryAfterAndKeepsNothing() throws Exception {
+        java.util.concurrent.ThreadPoolExecutor full = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try {
+            full.execute(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            full.execute(() -> { });
+            PreheatService s = service(full);
+            io.dfly.supernode.task.ApiException busy = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.dfly.supernode.task.ApiException.class, () -> s.start("file", "http://169.254.169.254/busy", Map.of()));
+            assertEquals(503, busy.status());
+            assertEquals("preheat_busy", busy.code());
+            assertTrue(busy.retryAfterSeconds() > 0);
+            assertEquals(0, jobs.size(), "a refused preheat leaves no record behind");
+        } finally {
+            release.countDown();
+            full.shutdownNow();
+        }
+        // with room again, the same preheat is taken (and here fails on the origin policy, as it should)
+        PreheatService s = service();
+        assertEquals("FAIL", awaitEnd(s, s.start("file", "http://169.254.169.254/busy", Map.of())).status());
     }
 }
