@@ -102,6 +102,9 @@ class MetricsScrapeTest {
         positive(dd, "dfly_engine_download_seconds_count");
         positive(dd, "dfly_engine_download_seconds_sum");
         positive(dd, "dfly_engine_piece_fetch_seconds_count");
+        // histograms: the buckets the WAR's microprofile-config.properties names (the +Inf one counts every fetch)
+        positive(dd, "dfly_engine_download_seconds_bucket", "le=\"+Inf\"");
+        positive(dd, "dfly_engine_piece_fetch_seconds_bucket", "le=\"+Inf\"");
         positive(dd, "dfly_mirror_first_byte_seconds_count", "kind=\"blob\"");
         positive(dd, "dfly_mirror_first_byte_seconds_count", "kind=\"manifest\"");
         for (String cause : List.of("refused", "length", "digest", "deadline", "connection")) {
@@ -115,6 +118,7 @@ class MetricsScrapeTest {
         assertTrue(sn.get("dfly_supernode_origin_bytes_total") >= big.size(), sn.toString());
         positive(sn, "dfly_supernode_served_bytes_total");
         positive(sn, "dfly_supernode_origin_fetch_seconds_count");
+        positive(sn, "dfly_supernode_origin_fetch_seconds_bucket", "le=\"+Inf\"");
         positive(sn, "dfly_supernode_tasks", "state=\"SUCCESS\"");
         assertEquals(0.0, sn.get("dfly_supernode_piece_failures_total"), sn.toString());
         positive(sn, "gc_total");
