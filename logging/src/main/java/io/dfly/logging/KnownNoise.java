@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  *   <li>an expired certificate in Payara's own bundled trust store (NCLS-SECURITY-05054, dozens of lines
  *       each; dfly does not use that store);</li>
  *   <li>Hazelcast's "CP Subsystem is not enabled" (dfly uses no CP data structures);</li>
+ *   <li>Payara's "Exception executing HealthCheck" with a NullPointerException: a {@code /health} probe (a
+ *       launcher waiting for readiness) that came while the application was still being deployed;</li>
  *   <li>Payara's Hazelcast tenant control "clearThreadContext - non-empty invocations" (a Hazelcast thread
  *       ran a call made from a request; harmless);</li>
  *   <li>every other record below WARNING from Payara Micro, Grizzly, Hazelcast and the libraries inside
@@ -50,6 +52,11 @@ final class KnownNoise {
         }
         if (logger.startsWith("com.hazelcast") && text.startsWith("CP Subsystem is not enabled")) {
             return fine(r, "Hazelcast CP subsystem off (dfly uses no CP data structures)");
+        }
+        if (logger.startsWith("fish.payara") && text.startsWith("Exception executing HealthCheck")
+                && r.getThrown() instanceof NullPointerException) {
+            // Payara runs an application's health check while that application is still being deployed
+            return fine(r, "a health probe came while the application was still starting; answered DOWN");
         }
         if (logger.startsWith("fish.payara.nucleus.hazelcast") && text.contains("clearThreadContext")) {
             return fine(r, "Payara's Hazelcast tenant control: a request's invocation context was still set on a Hazelcast thread");

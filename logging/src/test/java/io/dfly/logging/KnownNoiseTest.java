@@ -65,6 +65,20 @@ class KnownNoiseTest {
     }
 
     @Test
+    void aHealthProbeDuringDeploymentIsFineButOtherHealthFailuresStay() {
+        LogRecord early = record(Level.WARNING, "fish.payara.microprofile.healthcheck.HealthCheckService",
+                "Exception executing HealthCheck : io.dfly.supernode.health.SupernodeReadiness$Proxy$_$$_WeldClientProxy");
+        early.setThrown(new NullPointerException());
+        LogRecord f = KnownNoise.rewrite(early);
+        assertEquals(Level.FINE, f.getLevel());
+        assertNull(f.getThrown());
+        LogRecord other = record(Level.WARNING, "fish.payara.microprofile.healthcheck.HealthCheckService",
+                "Exception executing HealthCheck : io.dfly.supernode.health.SupernodeReadiness");
+        other.setThrown(new IllegalStateException("data dir not writable"));
+        assertSame(other, KnownNoise.rewrite(other));
+    }
+
+    @Test
     void dflysOwnRecordsPassUnchanged() {
         LogRecord r = record(Level.WARNING, "io.dfly.supernode", "CP Subsystem is not enabled");
         assertSame(r, KnownNoise.rewrite(r));

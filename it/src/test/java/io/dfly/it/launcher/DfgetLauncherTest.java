@@ -45,7 +45,7 @@ class DfgetLauncherTest {
         for (String s : List.of("dfget", "_common.sh")) {
             Files.copy(Launcher.ROOT.resolve("bin").resolve(s), bin.resolve(s), StandardCopyOption.COPY_ATTRIBUTES);
         }
-        for (String f : List.of("payara-micro.jar", "supernode.war", "dfdaemon.war")) {
+        for (String f : List.of("payara-micro.jar", "supernode.war", "dfdaemon.war", "dfly-logging.jar")) {
             Files.createSymbolicLink(dist.resolve(f), DIST.resolve(f));
         }
         Files.copy(DIST.resolve("dfget.jar"), dist.resolve("dfget.jar"));
