@@ -83,7 +83,7 @@ public final class SupernodeSettings {
         clusterName = s.string(CLUSTER_NAME, "dfly");
         clusterPort = s.port(CLUSTER_PORT, 5701);
         clusterMembers = s.hostPorts(CLUSTER_MEMBERS, List.of(), 5701);
-        peerUploadLimit = s.integer(PEER_UPLOAD_LIMIT, 1, 1, 1000);
+        peerUploadLimit = s.integer(PEER_UPLOAD_LIMIT, 3, 1, 1000);
         peerDownloadLimit = s.integer(PEER_DOWNLOAD_LIMIT, 4, 1, 1000);
         peerMaxFailures = s.integer(PEER_MAX_FAILURES, 5, 1, 1_000_000);
         peerTimeout = s.duration(PEER_TIMEOUT, Duration.ofSeconds(30));
