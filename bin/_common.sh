@@ -9,15 +9,24 @@ fi
 
 die() { echo "$(basename "$0"): $*" >&2; exit 2; }
 
-# Builds the distribution on first use (or when asked to with DFLY_REBUILD=1).
+# Builds the distribution on first use (or when asked to with DFLY_REBUILD=1, e.g. after a git pull), always
+# from clean: an incremental build keeps the class files of moved or deleted sources in target/ and in the
+# exploded WARs (a class moved to another package then exists twice: CDI's WELD-001409, ambiguous dependency).
+# When the dist is there and no rebuild is asked for, it only checks that the files exist. The launchers a
+# launcher starts (bin/quickstart's supernode and dfdaemon) find it built and do not build again.
 ensure_built() {
   [[ "$DFLY_RELEASE" == 1 ]] && return 0
-  if [[ "${DFLY_REBUILD:-0}" == 1 || ! -f "$DFLY_DIST/payara-micro.jar" || ! -f "$DFLY_DIST/supernode.war" \
-        || ! -f "$DFLY_DIST/dfdaemon.war" || ! -f "$DFLY_DIST/dfget.jar" || ! -f "$DFLY_DIST/dfly-logging.jar" ]]; then
-    command -v mvn >/dev/null || die "Maven (mvn) is needed to build dfly the first time: apt-get install -y maven"
-    echo "dfly: building (first use; about 2 minutes): mvn -B -q -DskipTests install" >&2
-    (cd "$DFLY_HOME" && mvn -B -q -DskipTests install) >&2 || die "build failed; run 'mvn -B -DskipTests install' in $DFLY_HOME to see why"
+  local why=""
+  if [[ "${DFLY_REBUILD:-0}" == 1 ]]; then why="DFLY_REBUILD=1"
+  elif [[ ! -f "$DFLY_DIST/payara-micro.jar" || ! -f "$DFLY_DIST/supernode.war" || ! -f "$DFLY_DIST/dfdaemon.war" \
+          || ! -f "$DFLY_DIST/dfget.jar" || ! -f "$DFLY_DIST/dfly-logging.jar" ]]; then why="first use"
   fi
+  [[ -z "$why" ]] && return 0
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to build dfly the first time: apt-get install -y maven"
+  echo "dfly: building ($why; about 2 minutes): mvn -B -q -DskipTests clean install" >&2
+  (cd "$DFLY_HOME" && mvn -B -q -DskipTests clean install) >&2 \
+    || die "build failed; run 'mvn -B -DskipTests clean install' in $DFLY_HOME to see why"
+  export DFLY_REBUILD=0
 }
 
 java_cmd() {

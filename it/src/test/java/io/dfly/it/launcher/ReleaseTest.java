@@ -128,6 +128,87 @@ class ReleaseTest {
         }
     }
 
+    /**
+     * The release ships no dfget.jsa (an archive names the build tree's jar): bin/dfget makes the user's own on
+     * first use, under $XDG_CACHE_HOME/dfly, and starts from it then and later; where it cannot write, it runs
+     * without one. Either way the output is dfget's alone.
+     */
+    @Test
+    void dfgetMakesItsClassDataArchiveOnFirstUseWhereTheUserCanWrite(@TempDir Path tmp) throws Exception {
+        // no cache folder can be made (under a plain file): no archive, and nothing said about it
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        String expected = dfgetHelp(tmp, Map.of("HOME", file.resolve("home").toString(), "XDG_CACHE_HOME", file.resolve("cache").toString()), false);
+        assertTrue(expected.startsWith("Usage: dfget"), expected);
+
+        Path cache = tmp.resolve("cache");
+        Map<String, String> env = Map.of("HOME", tmp.resolve("home").toString(), "XDG_CACHE_HOME", cache.toString());
+        assertEquals(expected, dfgetHelp(tmp, env, true), "first run: makes the archive, then starts from it");
+        Path dir = cache.resolve("dfly");
+        List<Path> archives;
+        try (var files = Files.list(dir)) {
+            archives = files.toList();
+        }
+        assertEquals(1, archives.size(), "one archive, no leftovers: " + archives);
+        Path archive = archives.get(0);
+        assertTrue(archive.getFileName().toString().matches("dfget-\\d+\\.jsa"), archive.toString());
+        assertTrue(Files.size(archive) > 1_000_000, "a whole training run's classes: " + Files.size(archive));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        var made = Files.getLastModifiedTime(archive);
+
+        assertEquals(expected, dfgetHelp(tmp, env, true), "second run: starts from the archive");
+        assertEquals(made, Files.getLastModifiedTime(archive), "not made again");
+
+        // older than the jar (a new release unpacked over this one): made again
+        Path jar = release.resolve("lib/dfget.jar");
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+        assertEquals(expected, dfgetHelp(tmp, env, true), "a stale archive is replaced");
+        assertTrue(Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(jar)) > 0, "made anew");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(archive), files.toList());
+        }
+    }
+
+    /** An archive someone else could have put there (not the user's file, or not in the user's folder) is never used. */
+    @Test
+    void dfgetUsesOnlyAnArchiveTheUserOwns(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("user.name").equals("root"), "needs root, to give files to another user");
+        Path mine = tmp.resolve("mine");
+        Map<String, String> env = Map.of("HOME", tmp.resolve("home").toString(), "XDG_CACHE_HOME", mine.toString());
+        String expected = dfgetHelp(tmp, env, true);
+        Path archive;
+        try (var files = Files.list(mine.resolve("dfly"))) {
+            archive = files.findFirst().orElseThrow();
+        }
+        var nobody = tmp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+
+        Path theirs = tmp.resolve("theirs");
+        Path planted = Files.createDirectories(theirs.resolve("dfly")).resolve(archive.getFileName());
+        Files.copy(archive, planted);
+        Files.setOwner(planted.getParent(), nobody);
+        Files.setOwner(planted, nobody);
+        Map<String, String> shared = Map.of("HOME", tmp.resolve("home").toString(), "XDG_CACHE_HOME", theirs.toString());
+        assertEquals(expected, dfgetHelp(tmp, shared, false), "another user's folder: neither used nor written");
+        try (var files = Files.list(planted.getParent())) {
+            assertEquals(List.of(planted), files.toList());
+        }
+
+        Files.setOwner(planted.getParent(), Files.getOwner(tmp));
+        assertEquals(expected, dfgetHelp(tmp, shared, true), "another user's file in the user's folder: replaced by the user's own");
+        assertEquals(Files.getOwner(tmp), Files.getOwner(planted));
+    }
+
+    /** The release's bin/dfget --help: its whole output, after checking where dfget's own classes came from. */
+    private static String dfgetHelp(Path tmp, Map<String, String> env, boolean fromArchive) throws Exception {
+        Path classes = Files.createTempFile(tmp, "classes-", ".txt");
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("DFGET_JAVA_OPTS", "-Xmx512m -XX:+UseSerialGC -XX:-UsePerfData -Xlog:class+load:file=" + classes);
+        Launcher dfget = Launcher.start(release, tmp, all, "dfget", "--help");
+        assertEquals(0, dfget.await(Duration.ofSeconds(120)), dfget.output());
+        assertEquals(fromArchive, Files.readString(classes).contains("io.dfly.dfget.Dfget source: shared objects file (top)"),
+                fromArchive ? "dfget's own classes come from its archive" : "no archive of dfget's");
+        return dfget.output();
+    }
+
     record Result(int code, String output) { }
 
     static Result run(Path dir, String... cmd) throws IOException, InterruptedException {
