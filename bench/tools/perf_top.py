@@ -47,15 +47,17 @@ def leaf_name(frames):
     if "libjvm" in dso:
         return sym + " [jvm]"
     if "perf-" in dso:
-        return sym if sym != "[unknown]" else "JIT code (unnamed)"
+        if sym == "[unknown]":
+            return "JIT code (unnamed)"
+        return re.sub(r"^\S+ ", "", re.sub(r"\(.*$", "", sym))  # the Java method, without return and parameter types
     return sym + " [" + dso.rsplit("/", 1)[-1] + "]"
 
 
 def dfly_frame(frames):
     for sym, _ in frames:
-        m = re.search(r"(io\.dfly\.[\w.$]+::?[\w$<>]+|Lio/dfly/[\w/$]+;::[\w$<>]+)", sym)
+        m = re.search(r"io\.dfly\.[\w.$]+", sym)  # perf map names: "int io.dfly.engine.PieceHttp$FixedBody.read(byte[], ...)"
         if m:
-            return m.group(1).replace("Lio/dfly/", "io.dfly.").replace("/", ".").replace(";::", "::")
+            return m.group(0)
     return "(no io.dfly frame)"
 
 
