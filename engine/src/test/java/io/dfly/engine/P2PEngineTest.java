@@ -422,4 +422,52 @@ class P2PEngineTest {
         assertEquals(5L << 20, limited.uploadBucket.bytesPerSecond());
         assertArrayEquals(content, Files.readAllBytes(await(limited.start(request(true))).file()));
     }
+
+    // ---- reports ride on the next pull ----
+
+    @Test
+    void finishedPiecesAreReportedWithTheNextPullNotEachInARequestOfItsOwn() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        int pieces = supernode.pieceCount();
+        synchronized (supernode) {
+            assertEquals(pieces, supernode.reports.size(), "every piece reported once: " + supernode.reports);
+        }
+        assertEquals(0, supernode.ignoredReports.get(), "each for an assignment");
+        int alone = supernode.reportRequests.get();
+        int pulls = supernode.pulls.get();
+        // before: a report request per piece besides the pulls (2 or more requests per piece); now most ride on pulls
+        assertEquals(pieces, supernode.reportsInPulls.get() + alone);
+        assertTrue(alone <= pieces / 2, alone + " of " + pieces + " reports sent on their own (" + pulls + " pulls)");
+        assertTrue(pulls + alone < 2 * pieces, (pulls + alone) + " requests for " + pieces + " pieces");
+    }
+
+    @Test
+    void aSupernodeOlderThanReportsInPullsStillHearsEveryReport() throws Exception {
+        supernode.ignoresReportsInPulls = true;
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertFalse(r.fellBack());
+        assertEquals(supernode.pieceCount(), supernode.reportRequests.get(), "each on its own, as before");
+        assertEquals(0, supernode.ignoredReports.get());
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    @Test
+    void aPeerSourceIsReportedWithTheNextPullToo() throws Exception {
+        P2PEngine a = engine("a");
+        await(a.start(request(true)));
+        int before = supernode.reportRequests.get();
+        P2PEngine b = engine("b");
+        DownloadResult r = await(b.start(request(true)));
+        assertEquals(content.length, r.progress().fromPeers());
+        synchronized (supernode) {
+            assertTrue(supernode.reports.stream().filter(p -> p.peerId().equals("b")).allMatch(p -> p.success()
+                    && p.sourcePeerId().equals("a")), supernode.reports.toString());
+        }
+        assertTrue(supernode.reportRequests.get() - before <= supernode.pieceCount() / 2);
+        assertEquals(0, supernode.ignoredReports.get());
+    }
 }
