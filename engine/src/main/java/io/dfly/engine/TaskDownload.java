@@ -39,6 +39,13 @@ final class TaskDownload {
     /** A source that failed this many pieces for us is not fetched from again by this task. */
     static final int LOCAL_SOURCE_FAILURE_LIMIT = 3;
     private static final long STALL_TIMEOUT_MS = 120_000;
+    /**
+     * After an answer with fewer pieces than asked for (the supernode has nothing more for us now), how long the
+     * loop waits for one of its fetches to end before it asks again: then its next pull carries that fetch's report
+     * (one request for both) instead of a pull held on the supernode meanwhile, which would make the report a
+     * request of its own. A new piece appearing on the supernode meanwhile is learnt at most this late.
+     */
+    static final long LINGER_MILLIS = 100;
     /** How long past its deadline a fetch is waited for before the download abandons it. */
     static final long ABANDON_GRACE_NANOS = 2_000_000_000L;
 
@@ -219,6 +226,7 @@ final class TaskDownload {
                 : PieceSizeRule.pieceSize(contentLength);
         stored = createStore(remoteTaskId, contentLength, pieceSize);
         int pullErrors = 0;
+        long lingerUntil = 0; // see LINGER_MILLIS
         while (true) {
             checkCancelled();
             checkStore();
@@ -236,6 +244,12 @@ final class TaskDownload {
                 awaitChange(200);
                 continue;
             }
+            long linger = lingerUntil - System.nanoTime();
+            if (linger > 0 && !inflight.isEmpty() && pendingReports.size() == 0) {
+                awaitChange(Math.max(1, linger / 1_000_000)); // a fetch that ends queues its report and wakes this
+                continue;
+            }
+            lingerUntil = 0;
             PullResponse pr;
             List<PieceReport> riding = pendingReports.startPull();
             try {
@@ -293,6 +307,11 @@ final class TaskDownload {
             }
             if (pr.fileDigest() != null && expectedDigest == null) {
                 expectedDigest = pr.fileDigest();
+            }
+            int got = pr.action() == io.dfly.core.protocol.PullAction.ASSIGNED && pr.pieces() != null ? pr.pieces().size() : 0;
+            if ((pr.action() == io.dfly.core.protocol.PullAction.WAIT || pr.action() == io.dfly.core.protocol.PullAction.ASSIGNED)
+                    && got < free) {
+                lingerUntil = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
             }
             switch (pr.action()) {
                 case ASSIGNED -> {
