@@ -10,6 +10,7 @@ import io.dfly.core.piece.PieceSizeRule;
 import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PieceSet;
+import io.dfly.core.protocol.PullAction;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
 import io.dfly.core.protocol.RegisterRequest;
@@ -308,8 +309,8 @@ final class TaskDownload {
             if (pr.fileDigest() != null && expectedDigest == null) {
                 expectedDigest = pr.fileDigest();
             }
-            int got = pr.action() == io.dfly.core.protocol.PullAction.ASSIGNED && pr.pieces() != null ? pr.pieces().size() : 0;
-            if ((pr.action() == io.dfly.core.protocol.PullAction.WAIT || pr.action() == io.dfly.core.protocol.PullAction.ASSIGNED)
+            int got = pr.action() == PullAction.ASSIGNED && pr.pieces() != null ? pr.pieces().size() : 0;
+            if ((pr.action() == PullAction.WAIT || pr.action() == PullAction.ASSIGNED)
                     && got < free) {
                 lingerUntil = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
             }

@@ -86,6 +86,8 @@ final class FakeSupernode implements AutoCloseable {
     final AtomicInteger reportRequests = new AtomicInteger();
     /** Reports received inside pulls. */
     final AtomicInteger reportsInPulls = new AtomicInteger();
+    /** When set, a pull that would answer WAIT is held this long first (as the real supernode holds it), then run again. */
+    volatile long holdWaitsMillis;
     /** When set, reports inside pulls are dropped unread (and not acknowledged), as a supernode older than them does. */
     volatile boolean ignoresReportsInPulls;
     volatile boolean failTask;
@@ -169,7 +171,18 @@ final class FakeSupernode implements AutoCloseable {
                     error(ex, 403, "forbidden", "peer id is not the token's");
                     return;
                 }
-                json(ex, 200, pull(taskId, r));
+                PullResponse answer = pull(taskId, r);
+                if (answer.action() == PullAction.WAIT && holdWaitsMillis > 0) {
+                    try {
+                        Thread.sleep(holdWaitsMillis); // outside the lock: reports on their own go on meanwhile
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    PullResponse again = pull(taskId, new PullRequest(r.peerId(), r.have(), r.maxPieces()));
+                    answer = new PullResponse(again.action(), again.pieces(), again.contentLength(), again.pieceCount(),
+                            again.pieceSize(), again.fileDigest(), again.reason(), again.waitMillis(), answer.reportsRead());
+                }
+                json(ex, 200, answer);
             } else if (method.equals("POST") && path.endsWith("/reports")) {
                 PieceReport r = JSON.readValue(ex.getRequestBody(), PieceReport.class);
                 if (!r.peerId().equals(caller.get())) {

@@ -444,6 +444,20 @@ class P2PEngineTest {
     }
 
     @Test
+    void whileTheSupernodeHasNothingMoreTheLoopWaitsForAFetchToEndAndItsReportRidesTheNextPull() throws Exception {
+        supernode.holdWaitsMillis = 400; // a WAIT is held, as the real supernode holds it
+        supernode.reverseOrder = true;
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertEquals(0, supernode.ignoredReports.get());
+        // the last pieces are in flight with nothing more to assign: without waiting for them, a pull would be held
+        // meanwhile and each of their reports would go on its own
+        assertTrue(supernode.reportRequests.get() <= 2, supernode.reportRequests.get() + " reports on their own, "
+                + supernode.reportsInPulls.get() + " in " + supernode.pulls.get() + " pulls");
+    }
+
+    @Test
     void aSupernodeOlderThanReportsInPullsStillHearsEveryReport() throws Exception {
         supernode.ignoresReportsInPulls = true;
         P2PEngine a = engine("a");
