@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * the dfdaemon and the supernode's API (pieces are fetched from the supernode's advertised port, not through it);
  * then runs {@code dfget -u <url> -o <file>} through the dfdaemon and prints the requests by kind, per piece.
  *
- * <pre>java bench/tools/SupernodeCalls.java &lt;dist dir&gt; [MiB=64] [runs=1]</pre>
+ * <pre>java bench/tools/SupernodeCalls.java &lt;dist dir&gt; [MiB=64] [runs=1] [origin MB/s, 0 = unpaced]</pre>
  *
  * Each run downloads a new file (a cold supernode task: back-to-source while the dfdaemon fetches). Needs free
  * loopback ports; leaves nothing running (every process is stopped by its handle).
@@ -47,6 +47,7 @@ public class SupernodeCalls {
         Path dist = Path.of(args[0]).toAbsolutePath();
         int mib = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        double originMBps = args.length > 3 ? Double.parseDouble(args[3]) : 0;
         Path work = Files.createTempDirectory("dfly-calls-");
         Path secret = work.resolve("cluster.secret");
         Path token = work.resolve("api.token");
@@ -64,7 +65,22 @@ public class SupernodeCalls {
         origin.createContext("/", ex -> {
             ex.sendResponseHeaders(200, blob.length);
             try (OutputStream out = ex.getResponseBody()) {
-                out.write(blob);
+                long t0 = System.nanoTime();
+                for (int off = 0; off < blob.length; off += 64 * 1024) {
+                    out.write(blob, off, Math.min(64 * 1024, blob.length - off));
+                    if (originMBps > 0) {
+                        long due = t0 + (long) ((off + 64 * 1024) / (originMBps * 1e6) * 1e9);
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            try {
+                                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return;
+                            }
+                        }
+                    }
+                }
             }
         });
         origin.start();
@@ -118,6 +134,7 @@ public class SupernodeCalls {
                 System.out.printf("| %d | %d | %d | %d | %d | %d | %d | %.2f | %.1f |%n", run, mib, pieces, register, pull, reports,
                         other, (pull + reports) / (double) pieces, secs);
             }
+            System.out.println("origin: " + (originMBps > 0 ? originMBps + " MB/s" : "unpaced"));
             System.out.println("load average: " + Files.readString(Path.of("/proc/loadavg")).trim());
         } finally {
             for (Process p : procs) {
