@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * <pre>java bench/tools/SupernodeCalls.java &lt;dist dir&gt; [MiB=64] [runs=1] [origin MB/s, 0 = unpaced]</pre>
  *
  * Each run downloads a new file (a cold supernode task: back-to-source while the dfdaemon fetches). Needs free
- * loopback ports; leaves nothing running (every process is stopped by its handle).
+ * loopback ports; leaves nothing running (every process is stopped by its handle) and deletes its temp dir.
  */
 public class SupernodeCalls {
     private static final Pattern REQUEST_LINE = Pattern.compile("(GET|POST|DELETE|PUT) (/[^ ]*) HTTP/1\\.1\r\n");
@@ -146,6 +146,9 @@ public class SupernodeCalls {
                 }
             }
             origin.stop(0);
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
