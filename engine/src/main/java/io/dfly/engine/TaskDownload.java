@@ -10,6 +10,7 @@ import io.dfly.core.piece.PieceSizeRule;
 import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PieceSet;
+import io.dfly.core.protocol.PullAction;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
 import io.dfly.core.protocol.RegisterRequest;
@@ -18,6 +19,7 @@ import io.dfly.core.security.SafeUrls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,6 +40,13 @@ final class TaskDownload {
     /** A source that failed this many pieces for us is not fetched from again by this task. */
     static final int LOCAL_SOURCE_FAILURE_LIMIT = 3;
     private static final long STALL_TIMEOUT_MS = 120_000;
+    /**
+     * After an answer with fewer pieces than asked for (the supernode has nothing more for us now), how long the
+     * loop waits for one of its fetches to end before it asks again: then its next pull carries that fetch's report
+     * (one request for both) instead of a pull held on the supernode meanwhile, which would make the report a
+     * request of its own. A new piece appearing on the supernode meanwhile is learnt at most this late.
+     */
+    static final long LINGER_MILLIS = 100;
     /** How long past its deadline a fetch is waited for before the download abandons it. */
     static final long ABANDON_GRACE_NANOS = 2_000_000_000L;
 
@@ -53,6 +62,8 @@ final class TaskDownload {
     private final Map<String, Integer> sourceFailures = new ConcurrentHashMap<>();
     /** Fetches under way, by piece; each ends by its deadline (or is abandoned soon after). */
     private final Map<Integer, Inflight> inflight = new ConcurrentHashMap<>();
+    /** Piece reports waiting for the next pull (docs/PROTOCOL.md, "Engine loop"). */
+    private final PendingReports pendingReports = new PendingReports();
     /** The whole file's sha256, computed in order while pieces land (so the end needs no second pass). */
     private final InOrderDigest fileDigest = new InOrderDigest();
     private volatile StoredTask stored;
@@ -197,7 +208,11 @@ final class TaskDownload {
             }
             throw e;
         }
-        return p2p(reg, registration);
+        try {
+            return p2p(reg, registration);
+        } finally {
+            dropReports("the download ended"); // each way out of the loop has sent or dropped them already
+        }
     }
 
     private DownloadResult p2p(RegisterRequest reg, SupernodeClient.Registration registration) throws Exception {
@@ -212,12 +227,15 @@ final class TaskDownload {
                 : PieceSizeRule.pieceSize(contentLength);
         stored = createStore(remoteTaskId, contentLength, pieceSize);
         int pullErrors = 0;
+        long lingerUntil = 0; // see LINGER_MILLIS
         while (true) {
             checkCancelled();
             checkStore();
             reapOverdue();
             if (System.currentTimeMillis() - lastProgress > STALL_TIMEOUT_MS) {
                 drainInflight();
+                // the supernode answers: what arrived makes this peer a source of it, and frees its sources' slots
+                pendingReports.close().forEach(this::send);
                 return backToSource("no piece arrived for " + STALL_TIMEOUT_MS / 1000 + "s",
                         "P2P download of task " + remoteTaskId + " made no progress for " + STALL_TIMEOUT_MS / 1000
                                 + "s — check that peers can reach each other (dfly.dfdaemon.advertise-ip); downloading from origin");
@@ -227,17 +245,28 @@ final class TaskDownload {
                 awaitChange(200);
                 continue;
             }
+            long linger = lingerUntil - System.nanoTime();
+            if (linger > 0 && !inflight.isEmpty() && pendingReports.size() == 0) {
+                awaitChange(Math.max(1, linger / 1_000_000)); // a fetch that ends queues its report and wakes this
+                continue;
+            }
+            lingerUntil = 0;
             PullResponse pr;
+            List<PieceReport> riding = pendingReports.startPull();
             try {
-                pr = engine.supernodes.pull(supernode, remoteTaskId,
-                        new PullRequest(engine.config.peerId(), PieceSet.encode(stored.haveCopy()), free));
+                pr = engine.supernodes.pull(supernode, remoteTaskId, new PullRequest(engine.config.peerId(),
+                        PieceSet.encode(stored.haveCopy()), free, riding.isEmpty() ? null : riding));
+                pendingReports.endPull(List.of());
                 pullErrors = 0;
             } catch (DownloadException e) {
                 // e.g. the supernode restarted and forgot the task, or no longer knows our secret
+                pendingReports.endPull(List.of());
                 drainInflight();
+                dropReports("the supernode refused the pull");
                 return backToSource(e.getMessage(), e.getMessage() + (e instanceof SupernodeRefusedException ? ""
                         : " — check the supernode's log") + "; downloading from origin");
             } catch (IOException e) {
+                pendingReports.endPull(riding); // perhaps never read: they go again with the next pull
                 if (++pullErrors < 3) {
                     Thread.sleep(300);
                     continue;
@@ -247,6 +276,12 @@ final class TaskDownload {
                     try {
                         SupernodeClient.Registration again = engine.supernodes.register(reg, lost);
                         LOG.warning("supernode " + lost + " stopped answering; continuing with supernode " + again.supernode());
+                        // reports of the lost one's assignments: another supernode may not know them (if it does, it
+                        // assigns those pieces again and they are reported at once, held here)
+                        int dropped = pendingReports.drain().size();
+                        if (dropped > 0) {
+                            LOG.fine(() -> dropped + " piece report(s) for supernode " + lost + " not sent: it stopped answering");
+                        }
                         supernode = again.supernode();
                         remoteTaskId = again.response().taskId();
                         engine.registered(supernode, remoteTaskId);
@@ -257,9 +292,15 @@ final class TaskDownload {
                     }
                 }
                 drainInflight();
+                dropReports("the supernode stopped answering");
                 return backToSource("supernode " + lost + " stopped answering (" + SupernodeClient.describe(e) + ")",
                         "supernode " + lost + " stopped answering — check " + engine.config.supernodesSetting()
                                 + " and the supernode process; downloading from origin");
+            }
+            if (pr.reportsRead() < riding.size()) {
+                // a supernode older than reports in pulls dropped them: they (and every later one) go on their own
+                pendingReports.stopRiding();
+                riding.subList(Math.max(0, pr.reportsRead()), riding.size()).forEach(this::send);
             }
             if (pr.contentLength() >= 0) {
                 contentLength = pr.contentLength();
@@ -267,6 +308,11 @@ final class TaskDownload {
             }
             if (pr.fileDigest() != null && expectedDigest == null) {
                 expectedDigest = pr.fileDigest();
+            }
+            int got = pr.action() == PullAction.ASSIGNED && pr.pieces() != null ? pr.pieces().size() : 0;
+            if ((pr.action() == PullAction.WAIT || pr.action() == PullAction.ASSIGNED)
+                    && got < free) {
+                lingerUntil = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
             }
             switch (pr.action()) {
                 case ASSIGNED -> {
@@ -283,6 +329,8 @@ final class TaskDownload {
                 case WAIT -> awaitChange(Math.max(10, Math.min(pr.waitMillis() <= 0 ? 200 : pr.waitMillis(), 1000)));
                 case DONE -> {
                     drainInflight();
+                    // DONE: the supernode counted a success for every piece; anything still queued is a repeat
+                    dropReports("the supernode said DONE");
                     return finish();
                 }
                 case FAILED -> {
@@ -290,6 +338,7 @@ final class TaskDownload {
                     // the supernode no longer vouches for the task's pieces: none of them is served from here
                     dropPieces("supernode " + supernode + " reported the task FAILED (" + why + "); its pieces were dropped");
                     drainInflight();
+                    dropReports("the task FAILED");
                     return backToSource("supernode " + supernode + " reported the task FAILED: " + why,
                             "supernode " + supernode + " reported task " + remoteTaskId + " FAILED (" + why
                                     + ") — check the supernode's log and its access to the origin; downloading from origin");
@@ -365,9 +414,10 @@ final class TaskDownload {
                 engine.metrics.bytesFromPeers.add(length);
             }
             lastProgress = System.currentTimeMillis();
+            PendingReports.Offer report = queueReport(f, true, null); // queued before the slot frees: the next pull takes it
             inflight.remove(a.pieceNum(), f);
             wake();
-            report(f, true, null);
+            deliver(report);
             try {
                 fileDigest.advance(f.into);
             } catch (IOException e) {
@@ -380,9 +430,10 @@ final class TaskDownload {
             engine.metrics.pieceFailed(e.cause());
             sourceFailures.merge(a.sourcePeerId(), 1, Integer::sum);
             LOG.fine("piece " + a.pieceNum() + " of task " + remoteTaskId + " rejected: " + e.getMessage());
+            PendingReports.Offer report = queueReport(f, false, e.getMessage()); // with the next pull: reassigned
             inflight.remove(a.pieceNum(), f);
             wake();
-            report(f, false, e.getMessage()); // at once: the supernode reassigns the piece
+            deliver(report);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
@@ -399,17 +450,61 @@ final class TaskDownload {
         }
     }
 
+    /** Reports a fetch's outcome once (from the loop's thread: with the next pull). */
     private void report(Inflight f, boolean success, String reason) {
-        if (f.reported.compareAndSet(false, true)) {
-            report(f.assignment, success, reason);
+        deliver(queueReport(f, success, reason));
+    }
+
+    /** Queues a fetch's outcome (once) for the next pull: {@link #deliver} the answer once the fetch's slot is free. */
+    private PendingReports.Offer queueReport(Inflight f, boolean success, String reason) {
+        if (!f.reported.compareAndSet(false, true)) {
+            return PendingReports.Queued.INSTANCE; // reported already
+        }
+        return queueReport(f.assignment, success, reason);
+    }
+
+    /** Queues the outcome of an assignment the supernode gave this peer (never of anything else). */
+    private PendingReports.Offer queueReport(PieceAssignment a, boolean success, String reason) {
+        return pendingReports.offer(new PieceReport(engine.config.peerId(), a.pieceNum(), a.sourcePeerId(), success, reason));
+    }
+
+    /** Reports the outcome of an assignment on the loop's thread: it rides with the pull that follows. */
+    private void report(PieceAssignment a, boolean success, String reason) {
+        deliver(queueReport(a, success, reason));
+    }
+
+    /**
+     * Sends a report on its own when it must be (a supernode that does not read them in pulls, or a pull held on
+     * the supernode: it must not learn late); a report queued during a pull's first milliseconds waits for that
+     * pull's answer first ({@link PendingReports#settle}), on the fetch's thread, after its slot was freed.
+     */
+    private void deliver(PendingReports.Offer offer) {
+        if (offer instanceof PendingReports.SendNow now) {
+            send(now.report());
+        } else if (offer instanceof PendingReports.Waiting waiting) {
+            try {
+                send(pendingReports.settle(waiting));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // left queued: the next pull, or the end of the loop, has it
+            }
         }
     }
 
-    /** Reports the outcome of an assignment the supernode gave this peer (never of anything else). */
-    private void report(PieceAssignment a, boolean success, String reason) {
+    /** The download's loop ended where the supernode would ignore reports or cannot be reached: they are dropped. */
+    private void dropReports(String why) {
+        List<PieceReport> dropped = pendingReports.close();
+        if (!dropped.isEmpty()) {
+            LOG.fine(() -> dropped.size() + " piece report(s) of task " + remoteTaskId + " not sent: " + why);
+        }
+    }
+
+    /** Sends one report on its own ({@code POST .../reports}); null: nothing to send. */
+    private void send(PieceReport r) {
+        if (r == null) {
+            return;
+        }
         try {
-            engine.supernodes.report(supernode, remoteTaskId,
-                    new PieceReport(engine.config.peerId(), a.pieceNum(), a.sourcePeerId(), success, reason));
+            engine.supernodes.report(supernode, remoteTaskId, r);
         } catch (IOException e) {
             LOG.log(Level.FINE, "report to " + supernode + " failed", e);
         } catch (InterruptedException e) {

@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Reports are facts: a success counts (the reporter then holds the piece, as a source for others and
  * towards its DONE) only for an assignment this fake gave that peer from that source and not yet reported;
  * a failure counts against the source only then, and never against the fake itself. Anything else is
- * ignored (204, counted in {@link #ignoredReports}). The pull's {@code have} is not trusted: a peer is DONE
+ * ignored (204, counted in {@link #ignoredReports}). Reports a pull carries are applied the same way before the
+ * pull is answered (unless {@link #ignoresReportsInPulls}: a supernode older than them). The pull's {@code have}
+ * is not trusted: a peer is DONE
  * when it reported every piece, and is assigned every piece it did not report (even one it holds).
  * Heartbeats must carry {@code {"tasks":[...]}} (at most 1024 ids, else 400); each is recorded.
  */
@@ -80,6 +82,14 @@ final class FakeSupernode implements AutoCloseable {
     private final Set<String> left = new HashSet<>();
     final AtomicInteger registrations = new AtomicInteger();
     final List<PieceReport> reports = new ArrayList<>();
+    /** {@code POST .../reports} requests received (reports sent on their own, not with a pull). */
+    final AtomicInteger reportRequests = new AtomicInteger();
+    /** Reports received inside pulls. */
+    final AtomicInteger reportsInPulls = new AtomicInteger();
+    /** When set, a pull that would answer WAIT is held this long first (as the real supernode holds it), then run again. */
+    volatile long holdWaitsMillis;
+    /** When set, reports inside pulls are dropped unread (and not acknowledged), as a supernode older than them does. */
+    volatile boolean ignoresReportsInPulls;
     volatile boolean failTask;
     /** After this many pulls, pulls get their connection dropped (the supernode "dies" for the puller). */
     volatile int dropPullsAfter = Integer.MAX_VALUE;
@@ -161,30 +171,26 @@ final class FakeSupernode implements AutoCloseable {
                     error(ex, 403, "forbidden", "peer id is not the token's");
                     return;
                 }
-                json(ex, 200, pull(taskId, r));
+                PullResponse answer = pull(taskId, r);
+                if (answer.action() == PullAction.WAIT && holdWaitsMillis > 0) {
+                    try {
+                        Thread.sleep(holdWaitsMillis); // outside the lock: reports on their own go on meanwhile
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    PullResponse again = pull(taskId, new PullRequest(r.peerId(), r.have(), r.maxPieces()));
+                    answer = new PullResponse(again.action(), again.pieces(), again.contentLength(), again.pieceCount(),
+                            again.pieceSize(), again.fileDigest(), again.reason(), again.waitMillis(), answer.reportsRead());
+                }
+                json(ex, 200, answer);
             } else if (method.equals("POST") && path.endsWith("/reports")) {
                 PieceReport r = JSON.readValue(ex.getRequestBody(), PieceReport.class);
                 if (!r.peerId().equals(caller.get())) {
                     error(ex, 403, "forbidden", "peer id is not the token's");
                     return;
                 }
-                synchronized (this) {
-                    reports.add(r);
-                    String taskId = path.split("/")[4];
-                    Map<Integer, String> open = assigned.getOrDefault(r.peerId() + "/" + taskId, Map.of());
-                    if (!r.sourcePeerId().equals(open.get(r.pieceNum()))) {
-                        ignoredReports.incrementAndGet(); // not an assignment of ours: a claim, not a fact
-                    } else {
-                        open.remove(r.pieceNum());
-                        if (r.success()) {
-                            held.computeIfAbsent(r.peerId() + "/" + taskId, k -> new BitSet()).set(r.pieceNum());
-                            sources.computeIfAbsent(r.pieceNum(), k -> new ArrayList<>()).add(r.peerId());
-                            successes++;
-                        } else if (!r.sourcePeerId().startsWith("supernode:")) {
-                            failures.merge(r.sourcePeerId(), 1, Integer::sum);
-                        }
-                    }
-                }
+                reportRequests.incrementAndGet();
+                apply(path.split("/")[4], r);
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("DELETE")) {
                 String peer = path.substring(path.lastIndexOf('/') + 1);
@@ -245,7 +251,42 @@ final class FakeSupernode implements AutoCloseable {
         }
     }
 
+    /** One report, by the rule: it counts only when it ends an open assignment of that piece to that peer from that source. */
+    private synchronized void apply(String taskId, PieceReport r) {
+        reports.add(r);
+        Map<Integer, String> open = assigned.getOrDefault(r.peerId() + "/" + taskId, Map.of());
+        if (r.sourcePeerId() == null || !r.sourcePeerId().equals(open.get(r.pieceNum()))) {
+            ignoredReports.incrementAndGet(); // not an assignment of ours: a claim, not a fact
+        } else {
+            open.remove(r.pieceNum());
+            if (r.success()) {
+                held.computeIfAbsent(r.peerId() + "/" + taskId, k -> new BitSet()).set(r.pieceNum());
+                sources.computeIfAbsent(r.pieceNum(), k -> new ArrayList<>()).add(r.peerId());
+                successes++;
+            } else if (!r.sourcePeerId().startsWith("supernode:")) {
+                failures.merge(r.sourcePeerId(), 1, Integer::sum);
+            }
+        }
+    }
+
     private synchronized PullResponse pull(String taskId, PullRequest r) {
+        int read = 0;
+        if (!ignoresReportsInPulls) {
+            for (PieceReport report : r.reportsOrEmpty()) {
+                if (!r.peerId().equals(report.peerId())) {
+                    throw new IllegalStateException("a report in the pull names another peer: " + report.peerId());
+                }
+                reportsInPulls.incrementAndGet();
+                apply(taskId, report);
+                read++;
+            }
+        }
+        PullResponse answer = answer(taskId, r);
+        return new PullResponse(answer.action(), answer.pieces(), answer.contentLength(), answer.pieceCount(),
+                answer.pieceSize(), answer.fileDigest(), answer.reason(), answer.waitMillis(), read);
+    }
+
+    private synchronized PullResponse answer(String taskId, PullRequest r) {
         int count = pieceCount();
         String fileDigest = announcedDigest != null ? announcedDigest : Digests.sha256(content);
         if (failTask || successes >= failAfterReports || pulls.get() > failAfterPulls) {

@@ -422,4 +422,66 @@ class P2PEngineTest {
         assertEquals(5L << 20, limited.uploadBucket.bytesPerSecond());
         assertArrayEquals(content, Files.readAllBytes(await(limited.start(request(true))).file()));
     }
+
+    // ---- reports ride on the next pull ----
+
+    @Test
+    void finishedPiecesAreReportedWithTheNextPullNotEachInARequestOfItsOwn() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        int pieces = supernode.pieceCount();
+        synchronized (supernode) {
+            assertEquals(pieces, supernode.reports.size(), "every piece reported once: " + supernode.reports);
+        }
+        assertEquals(0, supernode.ignoredReports.get(), "each for an assignment");
+        int alone = supernode.reportRequests.get();
+        int pulls = supernode.pulls.get();
+        // before: a report request per piece besides the pulls (2 or more requests per piece); now most ride on pulls
+        assertEquals(pieces, supernode.reportsInPulls.get() + alone);
+        assertTrue(alone <= pieces / 2, alone + " of " + pieces + " reports sent on their own (" + pulls + " pulls)");
+        assertTrue(pulls + alone < 2 * pieces, (pulls + alone) + " requests for " + pieces + " pieces");
+    }
+
+    @Test
+    void whileTheSupernodeHasNothingMoreTheLoopWaitsForAFetchToEndAndItsReportRidesTheNextPull() throws Exception {
+        supernode.holdWaitsMillis = 400; // a WAIT is held, as the real supernode holds it
+        supernode.reverseOrder = true;
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertEquals(0, supernode.ignoredReports.get());
+        // the last pieces are in flight with nothing more to assign: without waiting for them, a pull would be held
+        // meanwhile and each of their reports would go on its own
+        assertTrue(supernode.reportRequests.get() <= 2, supernode.reportRequests.get() + " reports on their own, "
+                + supernode.reportsInPulls.get() + " in " + supernode.pulls.get() + " pulls");
+    }
+
+    @Test
+    void aSupernodeOlderThanReportsInPullsStillHearsEveryReport() throws Exception {
+        supernode.ignoresReportsInPulls = true;
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(true)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        assertFalse(r.fellBack());
+        assertEquals(supernode.pieceCount(), supernode.reportRequests.get(), "each on its own, as before");
+        assertEquals(0, supernode.ignoredReports.get());
+        assertTrue(warnings.isEmpty(), warnings.toString());
+    }
+
+    @Test
+    void aPeerSourceIsReportedWithTheNextPullToo() throws Exception {
+        P2PEngine a = engine("a");
+        await(a.start(request(true)));
+        int before = supernode.reportRequests.get();
+        P2PEngine b = engine("b");
+        DownloadResult r = await(b.start(request(true)));
+        assertEquals(content.length, r.progress().fromPeers());
+        synchronized (supernode) {
+            assertTrue(supernode.reports.stream().filter(p -> p.peerId().equals("b")).allMatch(p -> p.success()
+                    && p.sourcePeerId().equals("a")), supernode.reports.toString());
+        }
+        assertTrue(supernode.reportRequests.get() - before <= supernode.pieceCount() / 2);
+        assertEquals(0, supernode.ignoredReports.get());
+    }
 }

@@ -117,6 +117,40 @@ class SupernodeSwarmTest {
     }
 
     @Test
+    void reportsRideOnAPullUnderTheReportsRule() throws Exception {
+        String url = origin.serveRandom("/files/ride.bin", tmp, 5 * MIB);
+        HttpResponse<String> reg = post("/api/v1/tasks", "{\"url\":\"" + url
+                + "\",\"peerId\":\"p-ride\",\"peerUrl\":\"http://127.0.0.1:9\"}", "p-ride");
+        assertEquals(200, reg.statusCode(), reg.body());
+        String pull = "/api/v1/tasks/" + TestPeer.JSON.readTree(reg.body()).get("taskId").asText() + "/pull";
+        com.fasterxml.jackson.databind.JsonNode answer = null;
+        for (int i = 0; i < 50 && (answer == null || !answer.get("action").asText().equals("ASSIGNED")); i++) {
+            answer = TestPeer.JSON.readTree(post(pull, "{\"peerId\":\"p-ride\",\"have\":\"\",\"maxPieces\":1}", "p-ride").body());
+        }
+        assertEquals("ASSIGNED", answer.get("action").asText(), answer.toString());
+        com.fasterxml.jackson.databind.JsonNode a = answer.get("pieces").get(0);
+        String mine = "{\"peerId\":\"p-ride\",\"pieceNum\":" + a.get("pieceNum").asInt() + ",\"sourcePeerId\":\""
+                + a.get("sourcePeerId").asText() + "\",\"success\":true}";
+        String forged = mine.replace("p-ride", "p-other");
+        HttpResponse<String> refused = post(pull, "{\"peerId\":\"p-ride\",\"have\":\"\",\"maxPieces\":1,\"reports\":["
+                + mine + "," + forged + "]}", "p-ride");
+        assertEquals(400, refused.statusCode(), "a report naming another peer: " + refused.body());
+        assertTrue(refused.body().contains("\"error\":\"bad_request\""), refused.body());
+        String tooMany = String.join(",", java.util.Collections.nCopies(65, mine));
+        assertEquals(400, post(pull, "{\"peerId\":\"p-ride\",\"have\":\"\",\"maxPieces\":1,\"reports\":[" + tooMany + "]}",
+                "p-ride").statusCode());
+        long ignoredBefore = metric(get("/metrics").body(), "dfly_supernode_reports_ignored_total");
+        HttpResponse<String> ok = post(pull, "{\"peerId\":\"p-ride\",\"have\":\"\",\"maxPieces\":1,\"reports\":[" + mine + "]}",
+                "p-ride");
+        assertEquals(200, ok.statusCode(), ok.body());
+        assertEquals(1, TestPeer.JSON.readTree(ok.body()).get("reportsRead").asInt(), ok.body());
+        assertEquals(ignoredBefore, metric(get("/metrics").body(), "dfly_supernode_reports_ignored_total"), "a fact");
+        post(pull, "{\"peerId\":\"p-ride\",\"have\":\"\",\"maxPieces\":0,\"reports\":[" + mine + "]}", "p-ride");
+        assertEquals(ignoredBefore + 1, metric(get("/metrics").body(), "dfly_supernode_reports_ignored_total"),
+                "the same report again ends no assignment: ignored, and counted");
+    }
+
+    @Test
     void preheatedFileIsDownloadedWithoutTouchingTheOrigin() throws Exception {
         String url = origin.serveRandom("/files/preheat.bin", tmp, 9 * MIB + 123);
         String body = "{\"type\":\"file\",\"url\":\"" + url + "\",\"headers\":{\"Authorization\":\"Bearer t\"}}";

@@ -469,10 +469,11 @@ public final class TaskService {
         }
     }
 
-    /** A pull, answered at once (WAIT included). */
+    /** A pull, answered at once (WAIT included); the reports it carries are applied first. */
     public PullResponse pull(String taskId, PullRequest req) {
         PullArgs args = pullArgs(taskId, req);
-        return response(args, pullOnce(args).outcome(), -1);
+        Pulled pulled = pullOnce(args, args.reports());
+        return response(args, pulled.outcome(), -1);
     }
 
     /**
@@ -491,12 +492,23 @@ public final class TaskService {
         return answer;
     }
 
-    /** A validated pull request (its {@code have} is checked for form, never trusted: see {@link TaskRecord#pull}). */
-    private record PullArgs(String taskId, String peerId, int max) {
+    /**
+     * A validated pull request (its {@code have} is checked for form, never trusted: see {@link TaskRecord#pull}),
+     * with the reports it carries, all the pulling peer's own.
+     */
+    private record PullArgs(String taskId, String peerId, int max, List<Reported> reports) {
     }
 
-    /** A pull's outcome, and whether the task's origin fetch runs on another member (whose events wake nobody here). */
-    record Pulled(TaskRecord.PullOutcome outcome, boolean fetchedElsewhere) implements java.io.Serializable {
+    /** One report carried by a pull, as the entry processor needs it (serializable: it crosses the cluster). */
+    record Reported(int pieceNum, String sourcePeerId, boolean success) implements java.io.Serializable {
+    }
+
+    /**
+     * A pull's outcome, what each report it carried did (in their order), and whether the task's origin fetch runs
+     * on another member (whose events wake nobody here).
+     */
+    record Pulled(TaskRecord.PullOutcome outcome, boolean fetchedElsewhere, List<TaskRecord.ReportOutcome> reports)
+            implements java.io.Serializable {
     }
 
     private PullArgs pullArgs(String taskId, PullRequest req) {
@@ -512,10 +524,41 @@ public final class TaskService {
         }
         // a peer fetches at most peer-download-limit pieces at once, whatever it asks for
         int max = Math.max(0, Math.min(req.maxPieces(), peerDownloadLimit));
-        return new PullArgs(taskId, peerId, max);
+        return new PullArgs(taskId, peerId, max, embeddedReports(req, peerId));
     }
 
-    private Pulled pullOnce(PullArgs args) {
+    /**
+     * The reports a pull carries: at most {@link PullRequest#MAX_REPORTS}, each the pulling peer's own (a report
+     * naming another peer is refused, 400, like a pull naming another peer than the token's: nothing is applied).
+     */
+    private static List<Reported> embeddedReports(PullRequest req, String peerId) {
+        List<PieceReport> given = req.reportsOrEmpty();
+        if (given.size() > PullRequest.MAX_REPORTS) {
+            throw ApiException.badRequest("a pull carries at most " + PullRequest.MAX_REPORTS + " reports, not " + given.size());
+        }
+        List<Reported> out = new ArrayList<>(given.size());
+        for (PieceReport report : given) {
+            if (report == null) {
+                throw ApiException.badRequest("a report in the pull is null");
+            }
+            if (!peerId.equals(report.peerId())) {
+                throw ApiException.badRequest("a report in the pull names peer " + report.peerId()
+                        + ", not the pulling peer " + peerId);
+            }
+            if (report.pieceNum() < 0) {
+                throw ApiException.badRequest("pieceNum must be 0 or more");
+            }
+            out.add(new Reported(report.pieceNum(), report.sourcePeerId(), report.success()));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * One run of the pull's entry processor: first the {@code reports} (those not applied yet: none when a held
+     * pull runs again), by the same rule as {@link #report}, then the pull itself, in one operation on the task;
+     * then the reports' metrics and wake-ups.
+     */
+    private Pulled pullOnce(PullArgs args, List<Reported> reports) {
         String taskId = args.taskId();
         String peerId = args.peerId();
         int max = args.max();
@@ -530,14 +573,21 @@ public final class TaskService {
             if (r == null) {
                 return Result.of(null, null);
             }
+            List<TaskRecord.ReportOutcome> applied = new ArrayList<>(reports.size());
+            for (Reported rep : reports) {
+                applied.add(r.report(peerId, rep.pieceNum(), rep.sourcePeerId(), rep.success(), now));
+            }
             RarestFirstScheduler scheduler = new RarestFirstScheduler(lim, new SplittableRandom(seed));
             TaskRecord.PullOutcome o = r.pull(peerId, max, scheduler, lim.inFlightTimeoutMillis(), goneAfter, now);
             boolean elsewhere = (r.status() == TaskStatus.WAITING || r.status() == TaskStatus.RUNNING)
                     && !member.equals(r.seederMember());
-            return Result.of(r, new Pulled(o, elsewhere));
+            return Result.of(r, new Pulled(o, elsewhere, applied));
         });
         if (pulled == null) {
             throw ApiException.notFound("task_not_found", "no task " + taskId + "; register first");
+        }
+        if (!reports.isEmpty()) {
+            reported(args, reports, pulled.reports());
         }
         if (pulled.outcome().action().equals("UNKNOWN_PEER")) {
             throw ApiException.notFound("peer_not_registered", "peer " + peerId + " is not in task " + taskId + "; register first");
@@ -555,13 +605,49 @@ public final class TaskService {
                 .toList();
         return new PullResponse(PullAction.valueOf(out.action()), pieces, out.contentLength(),
                 out.pieceCount(), out.pieceSize(), out.fileDigest(), out.reason(),
-                waitMillis >= 0 ? waitMillis : out.waitMillis());
+                waitMillis >= 0 ? waitMillis : out.waitMillis(), args.reports().size());
+    }
+
+    /**
+     * After a pull applied the reports it carried: the same metrics and wake-ups as {@link #report}, except that
+     * the pulling peer's own pull is not woken (it ran after its reports, in the same entry processor).
+     */
+    private void reported(PullArgs args, List<Reported> reports, List<TaskRecord.ReportOutcome> outcomes) {
+        int others = 0;
+        for (int i = 0; i < outcomes.size(); i++) {
+            Reported rep = reports.get(i);
+            others += counted(rep.sourcePeerId(), rep.success(), outcomes.get(i));
+        }
+        if (others > 0) {
+            signals.signalOthers(args.taskId(), args.peerId(), others);
+        }
+    }
+
+    /**
+     * Counts one applied report in the metrics; returns how many held pulls besides the reporter's it should wake
+     * (0 when it was ignored).
+     */
+    private int counted(String source, boolean success, TaskRecord.ReportOutcome outcome) {
+        if (!outcome.accepted()) {
+            // not the end of an assignment this supernode made: a claim, not a fact
+            metrics.reportsIgnored.increment();
+            return 0;
+        }
+        if (success) {
+            metrics.bytesServedByPeers.add(outcome.fromPeerBytes());
+            // the reporter is a source of the piece now, and its source has a free slot again
+            return wakeOnReport();
+        }
+        metrics.pieceFailed(source);
+        return 1;
     }
 
     /** One held pull: try, and while the answer is WAIT and time is left, wait for a signal and try again. */
     private final class Hold {
         private final PullArgs args;
         private final CompletableFuture<PullResponse> answer;
+        /** The pull's reports until its first run applied them: a pull held and run again applies them once. */
+        private List<Reported> unapplied;
         /**
          * Held for 3/4 to all of the hold time, at random: peers that started waiting together (a herd)
          * do not all come back in the same instant (bench/simulate saw 467,000 re-runs in one second
@@ -575,6 +661,7 @@ public final class TaskService {
         Hold(PullArgs args, CompletableFuture<PullResponse> answer) {
             this.args = args;
             this.answer = answer;
+            this.unapplied = args.reports();
         }
 
         void attempt() {
@@ -584,7 +671,9 @@ public final class TaskService {
             // armed before the pull: a change landing while it runs wakes this hold at once
             TaskSignals.Waiter waiter = signals.arm(args.taskId(), args.peerId());
             try {
-                Pulled pulled = pullOnce(args);
+                List<Reported> reports = unapplied;
+                unapplied = List.of(); // whatever happens next: a re-run never applies them again
+                Pulled pulled = pullOnce(args, reports);
                 TaskRecord.PullOutcome out = pulled.outcome();
                 boolean held = lastWait != null;
                 long left = deadline - System.nanoTime();
@@ -655,18 +744,10 @@ public final class TaskService {
         if (outcome == null) {
             throw ApiException.notFound("task_not_found", "no task " + taskId);
         }
-        if (!outcome.accepted()) {
-            // not the end of an assignment this supernode made: a claim, not a fact (still 204)
-            metrics.reportsIgnored.increment();
-            return;
-        }
-        if (success) {
-            metrics.bytesServedByPeers.add(outcome.fromPeerBytes());
-            // the reporter is a source of the piece now, and its source has a free slot again
-            signals.signal(taskId, peerId, wakeOnReport());
-        } else {
-            metrics.pieceFailed(source);
-            signals.signal(taskId, peerId, 1);
+        int others = counted(source, success, outcome); // an ignored report is still 204
+        if (others > 0) {
+            // the reporter's own held pull too: the report may have freed its turn
+            signals.signal(taskId, peerId, others);
         }
     }
 

@@ -109,6 +109,14 @@ public final class TaskSignals {
         fireAll(take(taskId, peerId, Math.max(0, others)));
     }
 
+    /**
+     * As {@link #signal(String, String, int)}, but {@code peerId}'s own waiters are left alone: the change came
+     * with that peer's own pull (reports it carried), which already ran after it.
+     */
+    public void signalOthers(String taskId, String peerId, int others) {
+        fireAll(take(taskId, peerId, Math.max(0, others), false));
+    }
+
     /** Wakes every waiter of every task, and every waiter armed from now on fires at once. */
     public void close() {
         closed = true;
@@ -137,6 +145,11 @@ public final class TaskSignals {
     }
 
     private List<Waiter> take(String taskId, String peerId, int others) {
+        return take(taskId, peerId, others, true);
+    }
+
+    /** Takes the waiters to wake: at most {@code others} not of {@code peerId}, and {@code peerId}'s own if {@code own}. */
+    private List<Waiter> take(String taskId, String peerId, int others, boolean own) {
         List<Waiter> out = new ArrayList<>();
         waiters.computeIfPresent(taskId, (k, set) -> {
             int left = others;
@@ -144,8 +157,10 @@ public final class TaskSignals {
             while (it.hasNext()) {
                 Waiter w = it.next();
                 if (peerId != null && peerId.equals(w.peerId)) {
-                    out.add(w);
-                    it.remove();
+                    if (own) {
+                        out.add(w);
+                        it.remove();
+                    }
                 } else if (left > 0) {
                     left--;
                     out.add(w);

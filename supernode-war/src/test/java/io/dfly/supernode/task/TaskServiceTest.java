@@ -155,6 +155,13 @@ class TaskServiceTest {
                 TaskService.MAX_WAITING_REGISTRATIONS);
     }
 
+    /** As above, counting into {@code metrics}. */
+    private TaskService service(SchedulerLimits limits, Duration pullHold, SupernodeMetrics metrics) {
+        return new TaskService(store, headers, b2s, self, TestSecrets.SECRET, limits, 2, List.of(), Duration.ofSeconds(30),
+                TaskService.DEFAULT_FAILED_TASK_TTL, metrics, System::currentTimeMillis, signals, holds, pullHold,
+                TaskService.MAX_WAITING_REGISTRATIONS);
+    }
+
     /** The address the registrations below come from (their peerUrl's host). */
     private static final String LOOPBACK = "127.0.0.1";
 
@@ -553,6 +560,140 @@ class TaskServiceTest {
             }
             assertFalse(java.util.regex.Pattern.compile("\\bS2\\b").matcher(text).find(), "S2 in: " + text);
         }
+    }
+
+    // ---- reports carried by pulls ----
+
+    private static io.dfly.core.protocol.PieceReport success(String peer, io.dfly.core.protocol.PieceAssignment a) {
+        return new io.dfly.core.protocol.PieceReport(peer, a.pieceNum(), a.sourcePeerId(), true, null);
+    }
+
+    private static PullRequest pullWith(String peer, int max, List<io.dfly.core.protocol.PieceReport> reports) {
+        return new PullRequest(peer, "", max, reports);
+    }
+
+    private int piecesHeld(String taskId, String peer) {
+        return store.get(taskId).orElseThrow().swarm().peer(peer).pieceCount();
+    }
+
+    @Test
+    void aPullAppliesTheReportsItCarriesBeforeItAnswersSoTheLastPieceAndDoneAreOneRequest() throws Exception {
+        SupernodeMetrics metrics = new SupernodeMetrics();
+        TaskService svc = service(SchedulerLimits.defaults(), Duration.ZERO, metrics);
+        String taskId = svc.register(registration(url("/file.bin"), "p1"), LOOPBACK).taskId();
+        awaitDone(taskId);
+        PullResponse first = svc.pull(taskId, new PullRequest("p1", "", 2));
+        assertEquals(2, first.pieces().size());
+        assertEquals(0, first.reportsRead());
+        PullResponse second = svc.pull(taskId, pullWith("p1", 2, first.pieces().stream().map(a -> success("p1", a)).toList()));
+        assertEquals(2, second.reportsRead(), "both read");
+        assertEquals(2, piecesHeld(taskId, "p1"), "both applied: p1 is a source of them now");
+        assertEquals(PullAction.ASSIGNED, second.action());
+        assertEquals(1, second.pieces().size(), "the last piece");
+        PullResponse last = svc.pull(taskId, pullWith("p1", 2, List.of(success("p1", second.pieces().get(0)))));
+        assertEquals(PullAction.DONE, last.action(), "the last report and DONE in one request");
+        assertEquals(0, metrics.reportsIgnored.count());
+    }
+
+    @Test
+    void aReportInAPullIsAFactOnlyWhenItEndsThatPeersAssignment() throws Exception {
+        SupernodeMetrics metrics = new SupernodeMetrics();
+        TaskService svc = service(SchedulerLimits.defaults(), Duration.ZERO, metrics);
+        String taskId = svc.register(registration(url("/file.bin"), "p1"), LOOPBACK).taskId();
+        svc.register(registration(url("/file.bin"), "p2"), LOOPBACK);
+        awaitDone(taskId);
+        var mine = svc.pull(taskId, new PullRequest("p1", "", 1)).pieces().get(0);
+        var theirs = svc.pull(taskId, new PullRequest("p2", "", 1)).pieces().get(0);
+        // p1 claims a piece nobody assigned it, and its own piece from another source or none: claims, not facts
+        int unassigned = (mine.pieceNum() + 1) % 3;
+        PullResponse answer = svc.pull(taskId, pullWith("p1", 0, List.of(
+                new io.dfly.core.protocol.PieceReport("p1", unassigned, mine.sourcePeerId(), true, null),
+                new io.dfly.core.protocol.PieceReport("p1", mine.pieceNum(), "p2", true, null),
+                new io.dfly.core.protocol.PieceReport("p1", mine.pieceNum(), null, true, null),
+                new io.dfly.core.protocol.PieceReport("p1", unassigned, mine.sourcePeerId(), false, "no such fetch"))));
+        assertEquals(4, answer.reportsRead());
+        assertEquals(0, piecesHeld(taskId, "p1"));
+        assertEquals(4, metrics.reportsIgnored.count(), "counted as POST .../reports counts them");
+        assertEquals(0, metrics.pieceFailures(), "a failure of no assignment counts against nobody");
+        // a report naming another peer than the pulling one is refused, and nothing of the pull happens
+        ApiException forged = assertThrows(ApiException.class, () -> svc.pull(taskId,
+                pullWith("p1", 2, List.of(success("p1", mine), success("p2", theirs)))));
+        assertEquals(400, forged.status());
+        assertTrue(forged.getMessage().contains("names peer p2"), forged.getMessage());
+        assertEquals(0, piecesHeld(taskId, "p1"), "not even p1's own report of the refused pull was applied");
+        assertEquals(0, piecesHeld(taskId, "p2"));
+        ApiException negative = assertThrows(ApiException.class, () -> svc.pull(taskId, pullWith("p1", 2,
+                List.of(new io.dfly.core.protocol.PieceReport("p1", -1, mine.sourcePeerId(), true, null)))));
+        assertEquals(400, negative.status());
+        // the real one still counts
+        svc.pull(taskId, pullWith("p1", 0, List.of(success("p1", mine))));
+        assertEquals(1, piecesHeld(taskId, "p1"));
+        assertEquals(4, metrics.reportsIgnored.count());
+        // and the old way still works beside it
+        svc.report(taskId, success("p2", theirs));
+        assertEquals(1, piecesHeld(taskId, "p2"));
+    }
+
+    @Test
+    void aPullCarriesAtMost64Reports() throws Exception {
+        String taskId = register(url("/file.bin"), null, "p1").taskId();
+        awaitDone(taskId);
+        var a = service.pull(taskId, new PullRequest("p1", "", 1)).pieces().get(0);
+        List<io.dfly.core.protocol.PieceReport> many = java.util.Collections.nCopies(PullRequest.MAX_REPORTS + 1, success("p1", a));
+        ApiException tooMany = assertThrows(ApiException.class, () -> service.pull(taskId, pullWith("p1", 1, many)));
+        assertEquals(400, tooMany.status());
+        assertTrue(tooMany.getMessage().contains("at most 64 reports"), tooMany.getMessage());
+        ExecutionException held = assertThrows(ExecutionException.class,
+                () -> service.pullHeld(taskId, pullWith("p1", 1, many)).get(20, TimeUnit.SECONDS));
+        assertEquals(400, ((ApiException) held.getCause()).status());
+        assertEquals(0, piecesHeld(taskId, "p1"));
+        PullResponse ok = service.pull(taskId, pullWith("p1", 1, java.util.Collections.nCopies(PullRequest.MAX_REPORTS, success("p1", a))));
+        assertEquals(PullRequest.MAX_REPORTS, ok.reportsRead());
+        assertEquals(1, piecesHeld(taskId, "p1"), "64 is fine (the first counted, the repeats ignored)");
+    }
+
+    @Test
+    void aHeldPullAppliesItsReportsOnceHoweverOftenItRunsAgain() throws Exception {
+        SupernodeMetrics metrics = new SupernodeMetrics();
+        TaskService held = service(SchedulerLimits.defaults(), Duration.ofSeconds(60), metrics);
+        String taskId = held.register(registration(url("/gated.bin"), "p1"), LOOPBACK).taskId();
+        firstPiece.countDown();
+        PullResponse first = held.pullHeld(taskId, new PullRequest("p1", "", 2)).get(20, TimeUnit.SECONDS);
+        assertEquals(PullAction.ASSIGNED, first.action());
+        assertEquals(0, first.pieces().get(0).pieceNum());
+        // its report rides on the next pull, which then has nothing to assign (the rest is still on its way): held
+        CompletableFuture<PullResponse> next = held.pullHeld(taskId, pullWith("p1", 2, List.of(success("p1", first.pieces().get(0)))));
+        assertFalse(next.isDone(), "held");
+        assertEquals(1, piecesHeld(taskId, "p1"), "its report was applied before it was held");
+        assertEquals(1, signals.waiting(taskId), "and did not wake the pull that carried it");
+        for (int i = 0; i < 3; i++) {
+            signals.signal(taskId); // each runs the held pull again
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (signals.waiting(taskId) == 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertFalse(next.isDone());
+        }
+        rest.countDown();
+        PullResponse answer = next.get(20, TimeUnit.SECONDS);
+        assertEquals(PullAction.ASSIGNED, answer.action());
+        assertEquals(1, answer.reportsRead());
+        assertEquals(0, metrics.reportsIgnored.count(), "never applied again (a second time would be ignored, and counted)");
+        assertEquals(1, piecesHeld(taskId, "p1"));
+    }
+
+    @Test
+    void aReportInAPullWakesOtherPeersHeldPulls() throws Exception {
+        SchedulerLimits oneSeedSlot = new SchedulerLimits(5, 1, 5, 30_000, 60_000, 1, 1, 3_600_000);
+        TaskService held = service(oneSeedSlot, Duration.ofSeconds(60));
+        String taskId = held.register(registration(url("/file.bin"), "p1"), LOOPBACK).taskId();
+        held.register(registration(url("/file.bin"), "p2"), LOOPBACK);
+        assertEquals(TaskStatus.SUCCESS, awaitDone(taskId).status());
+        PullResponse first = held.pullHeld(taskId, new PullRequest("p1", "", 1)).get(20, TimeUnit.SECONDS);
+        CompletableFuture<PullResponse> second = held.pullHeld(taskId, new PullRequest("p2", "", 1));
+        assertFalse(second.isDone(), "the seed's only slot is taken: p2's pull is held");
+        held.pullHeld(taskId, pullWith("p1", 1, List.of(success("p1", first.pieces().get(0)))));
+        assertEquals(PullAction.ASSIGNED, second.get(20, TimeUnit.SECONDS).action(), "as a report on its own wakes it");
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
