@@ -60,6 +60,9 @@ public final class PeerState implements Serializable {
 
     /** Call before {@code uploading++}. */
     void uploadStarted(long at) {
+        if (uploadsSince == null) {
+            uploadsSince = new long[Math.max(4, uploading + 1)]; // deserialized from a member without the field
+        }
         if (uploading >= uploadsSince.length) {
             uploadsSince = Arrays.copyOf(uploadsSince, uploadsSince.length * 2);
         }
@@ -68,16 +71,33 @@ public final class PeerState implements Serializable {
 
     /** Call before {@code uploading--}, with the ended assignment's time. */
     void uploadEnded(long at) {
-        for (int i = 0; i < uploading; i++) {
+        if (uploadsSince == null) {
+            return;
+        }
+        int match = -1;
+        for (int i = 0; i < uploading && match < 0; i++) {
             if (uploadsSince[i] == at) {
-                uploadsSince[i] = uploadsSince[uploading - 1];
-                return;
+                match = i;
             }
+        }
+        if (match < 0) {
+            // an upload recorded before this member tracked the times: drop the oldest entry
+            for (int i = 0; i < uploading; i++) {
+                if (match < 0 || uploadsSince[i] < uploadsSince[match]) {
+                    match = i;
+                }
+            }
+        }
+        if (match >= 0) {
+            uploadsSince[match] = uploadsSince[uploading - 1];
         }
     }
 
     /** Its uploads assigned less than {@code ageMillis} ago (still flowing, unless they ended). */
     int uploadsYoungerThan(long nowMillis, long ageMillis) {
+        if (uploadsSince == null) {
+            return 0; // uploads of unknown age count as stalled
+        }
         int n = 0;
         for (int i = 0; i < uploading; i++) {
             if (nowMillis - uploadsSince[i] < ageMillis) {

@@ -179,4 +179,23 @@ class FullRateTest {
         assertEquals(0, src.uploadsYoungerThan(NOW + 60_001, Long.MAX_VALUE));
         assertTrue(!swarm.report("x", a.pieceNum(), "src", true, NOW + 60_002), "an expired assignment is no fact");
     }
+
+    @Test
+    void theFlowStateSurvivesSerialization() throws Exception {
+        peer("src", 0, 1, 2, 3, 4, 5, 6, 7);
+        peer("x");
+        peer("y");
+        assertEquals("src", pullAndRecord("x", 3, NOW).get(0).sourcePeerId());
+        // Hazelcast keeps the task record (and its swarm) Java-serialized
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(swarm);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            swarm = (TaskSwarm) in.readObject();
+        }
+        assertEquals(1, swarm.peer("src").uploadsYoungerThan(NOW + 1, FLOW), "src's upload is still young");
+        assertEquals(List.of(), scheduler.schedule(swarm, "x", 2, NOW + 1), "x's fetch is still young");
+        assertTrue(scheduler.schedule(swarm, "y", 3, NOW + 1).stream().noneMatch(a -> a.sourcePeerId().equals("src")));
+    }
 }
