@@ -1,6 +1,7 @@
 package io.dfly.scheduler;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.BitSet;
 
 /** What the swarm knows about one member: a peer, or a supernode member acting as the seed (CDN). */
@@ -15,6 +16,8 @@ public final class PeerState implements Serializable {
     /** Pieces this member is fetching now (assigned, not yet reported). */
     final BitSet fetching = new BitSet();
     int uploading;
+    /** When each of its uploads now in flight was assigned: the first {@link #uploading} entries, unordered. */
+    long[] uploadsSince = new long[4];
     int failures;
     long lastSeenMillis;
     boolean left;
@@ -53,6 +56,55 @@ public final class PeerState implements Serializable {
             return false;
         }
         return supernode || nowMillis - lastSeenMillis <= limits.peerTimeoutMillis();
+    }
+
+    /** Call before {@code uploading++}. */
+    void uploadStarted(long at) {
+        if (uploadsSince == null) {
+            uploadsSince = new long[Math.max(4, uploading + 1)]; // deserialized from a member without the field
+        }
+        if (uploading >= uploadsSince.length) {
+            uploadsSince = Arrays.copyOf(uploadsSince, uploadsSince.length * 2);
+        }
+        uploadsSince[uploading] = at;
+    }
+
+    /** Call before {@code uploading--}, with the ended assignment's time. */
+    void uploadEnded(long at) {
+        if (uploadsSince == null) {
+            return;
+        }
+        int match = -1;
+        for (int i = 0; i < uploading && match < 0; i++) {
+            if (uploadsSince[i] == at) {
+                match = i;
+            }
+        }
+        if (match < 0) {
+            // an upload recorded before this member tracked the times: drop the oldest entry
+            for (int i = 0; i < uploading; i++) {
+                if (match < 0 || uploadsSince[i] < uploadsSince[match]) {
+                    match = i;
+                }
+            }
+        }
+        if (match >= 0) {
+            uploadsSince[match] = uploadsSince[uploading - 1];
+        }
+    }
+
+    /** Its uploads assigned less than {@code ageMillis} ago (still flowing, unless they ended). */
+    int uploadsYoungerThan(long nowMillis, long ageMillis) {
+        if (uploadsSince == null) {
+            return 0; // uploads of unknown age count as stalled
+        }
+        int n = 0;
+        for (int i = 0; i < uploading; i++) {
+            if (nowMillis - uploadsSince[i] < ageMillis) {
+                n++;
+            }
+        }
+        return n;
     }
 
     int uploadLimit(SchedulerLimits limits) {

@@ -411,6 +411,7 @@ public final class TaskSwarm implements Serializable {
         p.fetching.set(a.pieceNum());
         refresh(p, holding(p));
         boolean wasAvailable = available(source);
+        source.uploadStarted(nowMillis);
         source.uploading++;
         updateAvailability(source, wasAvailable);
     }
@@ -519,6 +520,18 @@ public final class TaskSwarm implements Serializable {
 
     public int inFlightCount() { return inFlight.size(); }
 
+    /** How many of the peer's fetches were assigned less than {@code ageMillis} ago (they are still flowing). */
+    int fetchesYoungerThan(PeerState p, long nowMillis, long ageMillis) {
+        int n = 0;
+        for (int piece = p.fetching.nextSetBit(0); piece >= 0; piece = p.fetching.nextSetBit(piece + 1)) {
+            InFlight f = inFlight.get(key(p.index, piece));
+            if (f != null && nowMillis - f.assignedAtMillis() < ageMillis) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** An assignment ends (its map entry is removed by the caller): counts and loads follow. */
     private void release(long key, InFlight f) {
         int piece = (int) key;
@@ -531,6 +544,7 @@ public final class TaskSwarm implements Serializable {
         PeerState s = byIndex.get(f.sourceIndex());
         if (s.uploading > 0) {
             boolean wasAvailable = available(s);
+            s.uploadEnded(f.assignedAtMillis());
             s.uploading--;
             updateAvailability(s, wasAvailable);
         }

@@ -157,10 +157,11 @@ public class SupernodeRuntime {
         publishers = Executors.newCachedThreadPool(daemon("dfly-supernode-publish"));
         BackToSource b2s = new BackToSource(store, headers, cdn, origin, self, metrics, fetches, publishers,
                 System::currentTimeMillis, s.originRateLimit(), signals, secrets.cluster());
-        // matched slots: a peer fetches at most as many pieces at once as a peer uploads (bench/README.md)
+        // matched slots: a peer fetches at most as many pieces at once as a peer uploads; full-rate transfers:
+        // within them, one flowing transfer per end, the others only around a stalled one (bench/README.md)
         SchedulerLimits limits = new SchedulerLimits(s.peerUploadLimit(), s.seedUploadLimit(), s.peerMaxFailures(),
                 s.peerTimeout().toMillis(), Math.max(30_000, 2 * s.peerTimeout().toMillis()))
-                .withPeerFetchLimit(s.peerUploadLimit());
+                .withPeerFetchLimit(s.peerUploadLimit()).withFlowMillis(SchedulerLimits.DEFAULT_FLOW_MILLIS);
         // each piece a fetch publishes is copied to one other member: a member that dies mid-fetch costs the
         // origin only the few pieces it had not copied yet (issue 11, case 5)
         b2s.mirrorPiecesTo(new HazelcastPieceMirror(hazelcast, new MirrorReceiver(store, cdn, self,

@@ -30,7 +30,7 @@ final class ReportWriter {
             b.append("- scheduler sources: ").append(git).append('\n');
         }
         b.append(ResultTable.f("- parameters: u_s = %.0f MB/s, u_i = %.0f MB/s, d_i = %.0f MB/s (MB = 10^6 B); "
-                        + "piece-parallelism %d, peer-upload-limit %d (also the supernode's fetch limit per peer and the seed's parallelism cap), seed-upload-limit %d, %s, starters first %s, heartbeat %d ms, "
+                        + "piece-parallelism %d, peer-upload-limit %d (also the supernode's fetch limit per peer and the seed's parallelism cap), seed-upload-limit %d, %s, starters first %s, full-rate transfers %s, heartbeat %d ms, "
                         + "arrivals %s, seed %d; piece size by `PieceSizeRule`%n",
                 t.seedUpload() / SimulationConfig.MB, t.peerUpload() / SimulationConfig.MB,
                 t.peerDownload() / SimulationConfig.MB, t.parallelism(), t.peerUploadLimit(), t.seedUploadLimit(),
@@ -39,7 +39,8 @@ final class ReportWriter {
                         + " ms, woken by reports/joins: own + peer-upload-limit + 1 longest held; WAIT after a hold: re-ask in "
                         + SimulationConfig.HELD_WAIT_MILLIS + " ms)"
                         : "wait model poll (WAIT re-ask " + t.pollMillis() + " ms)",
-                t.startersFirst() ? "on" : "off", t.heartbeatMillis(),
+                t.startersFirst() ? "on" : "off",
+                t.flowMillis() > 0 ? "on (flow " + t.flowMillis() + " ms)" : "off", t.heartbeatMillis(),
                 t.arrivalSpreadMillis() == 0 ? "all at t = 0 (herd)" : "uniform in [0, " + t.arrivalSpreadMillis() + " ms]",
                 t.randomSeed()));
         b.append("- cases: ");

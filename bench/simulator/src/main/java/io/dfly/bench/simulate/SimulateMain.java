@@ -26,7 +26,8 @@ public final class SimulateMain {
               --parallelism K           pieces a peer downloads at once          (default 3)
               --peer-upload-limit K     pieces a peer uploads at once; the supernode also gives
                                           a peer at most K pieces in flight and the seed at most
-                                          K uploads at once (SchedulerLimits.peerFetchLimit) (default 1)
+                                          K uploads at once (SchedulerLimits.peerFetchLimit) (default 3,
+                                          the supernode's)
               --seed-upload-limit K     pieces the supernode uploads at once     (default 50)
               --wait-model hold|poll    how a pull that finds nothing is answered (default hold)
                                         hold: as the supernode does now (TaskService.pullHeld): held up
@@ -39,6 +40,9 @@ public final class SimulateMain {
               --hold-ms MS              longest hold of a pull (hold model; each ends at random in its last quarter, as the supernode does) (default 500)
               --poll-ms MS              a peer's re-ask delay after WAIT (poll)  (default 200)
               --starters-first on|off   SchedulerLimits.startersFirst            (default on)
+              --flow-ms MS              full-rate transfers (SchedulerLimits.flowMillis): an end with a
+                                          transfer younger than MS gets no other new one; 0 = off,
+                                          every slot at once                     (default 500, the supernode's)
               --arrival-spread-ms MS    peers arrive uniformly in [0, MS]; 0 = herd (default 0)
               --seed N                  random seed (tie-breaking, arrivals)     (default 42)
               --no-microbench           skip the focused schedule() timing at the largest N
@@ -65,6 +69,7 @@ public final class SimulateMain {
         SimulationConfig.WaitModel waitModel = base.waitModel();
         long holdMs = base.holdMillis();
         boolean startersFirst = base.startersFirst();
+        long flowMs = base.flowMillis();
         long spread = base.arrivalSpreadMillis();
         long seed = base.randomSeed();
         boolean microbench = true;
@@ -107,6 +112,7 @@ public final class SimulateMain {
                                 case "off", "false" -> false;
                                 default -> throw new NumberFormatException(v);
                             };
+                            case "--flow-ms" -> flowMs = nonNegative(a, Long.parseLong(v));
                             case "--arrival-spread-ms" -> spread = Long.parseLong(v);
                             case "--seed" -> seed = Long.parseLong(v);
                             case "--out" -> out = Path.of(v);
@@ -119,7 +125,7 @@ public final class SimulateMain {
             }
         }
         SimulationConfig template = new SimulationConfig(fileBytes, 1, seedUp, peerUp, peerDown, parallelism, peerLimit,
-                seedLimit, poll, base.heartbeatMillis(), spread, seed, waitModel, holdMs, startersFirst);
+                seedLimit, poll, base.heartbeatMillis(), spread, seed, waitModel, holdMs, startersFirst, flowMs);
         List<SimulationConfig> cases = new ArrayList<>();
         for (int n : peers) {
             cases.add(template.withPeers(n));
@@ -194,6 +200,13 @@ public final class SimulateMain {
             out.add(n);
         }
         return out;
+    }
+
+    private static long nonNegative(String flag, long v) {
+        if (v < 0) {
+            fail(flag + " must not be negative");
+        }
+        return v;
     }
 
     private static double positive(String flag, double v) {

@@ -109,12 +109,31 @@ class SimulationTest {
 
     @Test
     void supernodeLimitsAreMatchedSlots() {
-        SimulationConfig c = SimulationConfig.defaults(20).withFileBytes(FILE);
+        // the what-if of one slot each (the default until the simulator modelled the shipped 3)
+        SimulationConfig d = SimulationConfig.defaults(20).withFileBytes(FILE);
+        SimulationConfig c = new SimulationConfig(d.fileBytes(), d.peers(), d.seedUpload(), d.peerUpload(),
+                d.peerDownload(), d.parallelism(), 1, d.seedUploadLimit(), d.pollMillis(), d.heartbeatMillis(),
+                d.arrivalSpreadMillis(), d.randomSeed(), d.waitModel(), d.holdMillis(), d.startersFirst(), 0);
         assertEquals(c.peerUploadLimit(), c.limits().peerFetchLimit(), "the supernode's fetch limit is its peer-upload-limit");
         assertTrue(c.parallelism() > c.peerUploadLimit(), "the engine asks for more than it is given");
         SimulationResult r = new Simulation(c, null).run();
         assertEquals(20 * FILE, r.seedBytes() + r.peerBytes());
         assertTrue(r.maxSeedUploads() <= c.peerUploadLimit(), "seed uploads at once: " + r.maxSeedUploads());
         assertTrue(r.meanDownloadsInFlight() <= c.peerUploadLimit() + 1e-9, "in flight per peer: " + r.meanDownloadsInFlight());
+    }
+
+    @Test
+    void theDefaultsAreTheSupernodesAndRunOneFullRateTransferPerEnd() {
+        SimulationConfig c = SimulationConfig.defaults(20).withFileBytes(FILE);
+        assertEquals(3, c.peerUploadLimit(), "peer-upload-limit as the supernode ships it");
+        assertEquals(io.dfly.scheduler.SchedulerLimits.DEFAULT_FLOW_MILLIS, c.limits().flowMillis(),
+                "full-rate transfers as SupernodeRuntime sets them");
+        assertEquals(c.peerUploadLimit(), c.limits().peerFetchLimit());
+        SimulationResult r = new Simulation(c, null).run();
+        assertEquals(20 * FILE, r.seedBytes() + r.peerBytes());
+        assertEquals(1, r.maxSeedUploads(), "nothing stalls here: the seed's one flowing upload at a time");
+        assertTrue(r.meanDownloadsInFlight() <= 1 + 1e-9, "in flight per peer: " + r.meanDownloadsInFlight());
+        SimulationResult off = new Simulation(c.withFlowMillis(0), null).run();
+        assertTrue(off.meanDownloadsInFlight() > 1, "off: every slot at once: " + off.meanDownloadsInFlight());
     }
 }
