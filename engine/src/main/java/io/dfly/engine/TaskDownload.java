@@ -174,8 +174,28 @@ final class TaskDownload {
         wake();
         if (reason == null) {
             completion.complete(result);
+            keepForRestart();
         } else {
             completion.completeExceptionally(reason);
+        }
+    }
+
+    /**
+     * After the callers have their answer: the verified file goes to disk ({@code fsync}) and is marked complete
+     * there, so a restarted daemon has it. Not on the answer's path (an {@code fsync} costs milliseconds, and
+     * nothing read before it is less verified); a failure here costs only the copy's survival of a restart.
+     */
+    private void keepForRestart() {
+        StoredTask s = stored;
+        if (s == null) {
+            return;
+        }
+        try {
+            s.keep();
+        } catch (IOException e) {
+            LOG.warning("task " + s.taskId() + " is downloaded and verified, but not kept for a restart: cannot write to "
+                    + engine.config.dataDir() + " (" + engine.config.dataDirSetting() + "): "
+                    + io.dfly.core.security.SafeText.scrub(String.valueOf(e.getMessage())));
         }
     }
 
