@@ -201,7 +201,8 @@ final class TaskDownload {
 
     private DownloadResult download() throws Exception {
         RegisterRequest reg = new RegisterRequest(request.url(), request.headers() == null ? Map.of() : request.headers(),
-                expectedDigest, request.identifier(), engine.config.peerId(), engine.advertisedUrl());
+                expectedDigest, request.identifier(), engine.config.peerId(), engine.advertisedUrl(),
+                engine.config.pieceParallelism());
         SupernodeClient.Registration registration;
         try {
             registration = engine.supernodes.register(reg, null);
@@ -231,6 +232,7 @@ final class TaskDownload {
         int pieceSize = registration.response().pieceSize() > 0 ? registration.response().pieceSize()
                 : PieceSizeRule.pieceSize(contentLength);
         stored = createStore(remoteTaskId, contentLength, pieceSize);
+        startFirstPull(registration.response().firstPull());
         int pullErrors = 0;
         while (true) {
             checkCancelled();
@@ -265,7 +267,7 @@ final class TaskDownload {
                 HostPort lost = supernode;
                 if (engine.supernodes.supernodes().size() > 1) {
                     try {
-                        SupernodeClient.Registration again = engine.supernodes.register(reg, lost);
+                        SupernodeClient.Registration again = engine.supernodes.register(reg.withoutFirstPull(), lost);
                         LOG.warning("supernode " + lost + " stopped answering; continuing with supernode " + again.supernode());
                         supernode = again.supernode();
                         remoteTaskId = again.response().taskId();
@@ -315,6 +317,29 @@ final class TaskDownload {
                                     + ") — check the supernode's log and its access to the origin; downloading from origin");
                 }
                 default -> throw new DownloadException(DownloadException.Kind.INTERNAL, "unknown pull action " + pr.action());
+            }
+        }
+    }
+
+    /**
+     * The pull the supernode answered together with the registration (a round trip less before the first piece):
+     * what it says of the file is taken as a pull's is, and its assignments start now. Anything but ASSIGNED
+     * starts nothing: the loop's first pull hears it again.
+     */
+    private void startFirstPull(PullResponse first) {
+        if (first == null) {
+            return;
+        }
+        if (first.contentLength() >= 0) {
+            contentLength = first.contentLength();
+            stored.contentLength(first.contentLength());
+        }
+        if (first.fileDigest() != null && expectedDigest == null) {
+            expectedDigest = first.fileDigest();
+        }
+        if (first.action() == io.dfly.core.protocol.PullAction.ASSIGNED && first.pieces() != null) {
+            for (PieceAssignment a : first.pieces()) {
+                assign(a);
             }
         }
     }
