@@ -329,14 +329,31 @@ public final class StoredTask {
             }
         }
         try {
-            channel.force(true);
-        } catch (java.nio.channels.ClosedChannelException e) {
-            return; // removed meanwhile (GC, shutdown: close() keeps it itself)
+            forceData();
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            return; // the engine is shutting down: close() keeps it
+        } catch (IOException e) {
+            synchronized (this) {
+                if (closed) {
+                    return; // removed meanwhile (GC): nothing to keep
+                }
+            }
+            throw e;
         }
         synchronized (this) {
             if (unkept && !closed) {
                 writeMeta();
             }
+        }
+    }
+
+    /**
+     * {@code fsync} of the data file through a channel of its own: an interrupt (a shutting-down engine's) closes
+     * that one, never the one the pieces are served from.
+     */
+    private void forceData() throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(DATA), StandardOpenOption.WRITE)) {
+            ch.force(true);
         }
     }
 
@@ -376,7 +393,7 @@ public final class StoredTask {
     synchronized void close() {
         if (!closed && unkept) {
             try {
-                channel.force(true);
+                forceData();
                 writeMeta();
             } catch (IOException ignored) {
                 // not kept: after a restart it is downloaded again

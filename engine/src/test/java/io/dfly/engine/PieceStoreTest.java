@@ -129,6 +129,24 @@ class PieceStoreTest {
     }
 
     @Test
+    void anInterruptWhileKeepingLeavesTheTaskServedAndItIsKeptOnClose() throws Exception {
+        byte[] all = bytes(12, 6);
+        try (PieceStore store = new PieceStore(dir)) {
+            StoredTask t = completeButUnkept(store, all);
+            Thread.currentThread().interrupt(); // a shutting-down engine interrupts the download's thread
+            try {
+                t.keep();
+            } finally {
+                assertTrue(Thread.interrupted());
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, 0, 4), t.readPiece(0), "its pieces are still served");
+        }
+        try (PieceStore again = new PieceStore(dir)) {
+            assertArrayEquals(all, Files.readAllBytes(again.findComplete(ID).orElseThrow().dataFile()));
+        }
+    }
+
+    @Test
     void aCompletedTaskDeletedBeforeItIsKeptLeavesNothing() throws Exception {
         try (PieceStore store = new PieceStore(dir)) {
             StoredTask t = completeButUnkept(store, bytes(8, 5));
