@@ -99,7 +99,7 @@ public final class PieceStore implements AutoCloseable {
             t = tasks.remove(taskId);
         }
         if (t != null) {
-            t.close();
+            t.discard();
             deleteTree(t.dir());
         }
     }

@@ -47,6 +47,8 @@ public final class StoredTask {
     private volatile long contentLength;
     private volatile boolean complete;
     private volatile String fileDigest;
+    /** Complete, but not yet kept for a restart ({@link #keep}); guarded by this. */
+    private boolean unkept;
     private volatile long lastAccess = System.currentTimeMillis();
     private boolean closed;
 
@@ -302,19 +304,68 @@ public final class StoredTask {
         return data;
     }
 
-    /** Marks the whole file verified: it persists across restarts from now on. */
+    /**
+     * Marks the whole file verified: it is complete, served and read from now on. It is kept for a restart
+     * only once {@link #keep} (or {@link #close}) has put its bytes on disk and then written
+     * {@code meta.properties}: a download answers its callers without waiting for that {@code fsync}.
+     */
     synchronized void markComplete(long length, String digest) throws IOException {
         contentLength = length;
         channel.truncate(length);
-        channel.force(true);
         fileDigest = digest;
+        complete = true;
+        unkept = true;
+    }
+
+    /**
+     * Keeps a complete task for a restart: its data on disk ({@code fsync}) before the file that says it is
+     * complete. The {@code fsync} runs outside this task's lock (its pieces are served meanwhile). Nothing to
+     * do when it is kept already, or removed (then nothing is kept).
+     */
+    void keep() throws IOException {
+        synchronized (this) {
+            if (!unkept || closed) {
+                return;
+            }
+        }
+        try {
+            forceData();
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            return; // the engine is shutting down: close() keeps it
+        } catch (IOException e) {
+            synchronized (this) {
+                if (closed) {
+                    return; // removed meanwhile (GC): nothing to keep
+                }
+            }
+            throw e;
+        }
+        synchronized (this) {
+            if (unkept && !closed) {
+                writeMeta();
+            }
+        }
+    }
+
+    /**
+     * {@code fsync} of the data file through a channel of its own: an interrupt (a shutting-down engine's) closes
+     * that one, never the one the pieces are served from.
+     */
+    private void forceData() throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(DATA), StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** Writes {@code meta.properties} (complete) through a temporary file; the data is on disk already. Holds the lock. */
+    private void writeMeta() throws IOException {
         Properties p = new Properties();
         p.setProperty("complete", "true");
-        p.setProperty("length", String.valueOf(length));
+        p.setProperty("length", String.valueOf(contentLength));
         p.setProperty("pieceSize", String.valueOf(pieceSize));
         p.setProperty("created", String.valueOf(created.toEpochMilli()));
-        if (digest != null) {
-            p.setProperty("fileDigest", digest);
+        if (fileDigest != null) {
+            p.setProperty("fileDigest", fileDigest);
         }
         Path tmp = dir.resolve(META + ".tmp");
         try {
@@ -327,7 +378,7 @@ public final class StoredTask {
             Files.deleteIfExists(tmp); // never a half-written meta that could pass for complete
             throw e;
         }
-        complete = true;
+        unkept = false;
     }
 
     public long sizeOnDisk() {
@@ -338,7 +389,21 @@ public final class StoredTask {
         }
     }
 
+    /** Closes the task's files, keeping it for a restart first if it is complete and not kept yet (shutdown). */
     synchronized void close() {
+        if (!closed && unkept) {
+            try {
+                forceData();
+                writeMeta();
+            } catch (IOException ignored) {
+                // not kept: after a restart it is downloaded again
+            }
+        }
+        discard();
+    }
+
+    /** Closes the task's files without keeping anything more (it is being deleted). */
+    synchronized void discard() {
         if (closed) {
             return;
         }

@@ -185,14 +185,35 @@ final class TaskDownload {
         wake();
         if (reason == null) {
             completion.complete(result);
+            keepForRestart();
         } else {
             completion.completeExceptionally(reason);
         }
     }
 
+    /**
+     * After the callers have their answer: the verified file goes to disk ({@code fsync}) and is marked complete
+     * there, so a restarted daemon has it. Not on the answer's path (an {@code fsync} costs milliseconds, and
+     * nothing read before it is less verified); a failure here costs only the copy's survival of a restart.
+     */
+    private void keepForRestart() {
+        StoredTask s = stored;
+        if (s == null) {
+            return;
+        }
+        try {
+            s.keep();
+        } catch (IOException e) {
+            LOG.warning("task " + s.taskId() + " is downloaded and verified, but not kept for a restart: cannot write to "
+                    + engine.config.dataDir() + " (" + engine.config.dataDirSetting() + "): "
+                    + io.dfly.core.security.SafeText.scrub(String.valueOf(e.getMessage())));
+        }
+    }
+
     private DownloadResult download() throws Exception {
         RegisterRequest reg = new RegisterRequest(request.url(), request.headers() == null ? Map.of() : request.headers(),
-                expectedDigest, request.identifier(), engine.config.peerId(), engine.advertisedUrl());
+                expectedDigest, request.identifier(), engine.config.peerId(), engine.advertisedUrl(),
+                engine.config.pieceParallelism());
         SupernodeClient.Registration registration;
         try {
             registration = engine.supernodes.register(reg, null);
@@ -226,6 +247,7 @@ final class TaskDownload {
         int pieceSize = registration.response().pieceSize() > 0 ? registration.response().pieceSize()
                 : PieceSizeRule.pieceSize(contentLength);
         stored = createStore(remoteTaskId, contentLength, pieceSize);
+        startFirstPull(registration.response().firstPull());
         int pullErrors = 0;
         long lingerUntil = 0; // see LINGER_MILLIS
         while (true) {
@@ -274,7 +296,7 @@ final class TaskDownload {
                 HostPort lost = supernode;
                 if (engine.supernodes.supernodes().size() > 1) {
                     try {
-                        SupernodeClient.Registration again = engine.supernodes.register(reg, lost);
+                        SupernodeClient.Registration again = engine.supernodes.register(reg.withoutFirstPull(), lost);
                         LOG.warning("supernode " + lost + " stopped answering; continuing with supernode " + again.supernode());
                         // reports of the lost one's assignments: another supernode may not know them (if it does, it
                         // assigns those pieces again and they are reported at once, held here)
@@ -344,6 +366,29 @@ final class TaskDownload {
                                     + ") — check the supernode's log and its access to the origin; downloading from origin");
                 }
                 default -> throw new DownloadException(DownloadException.Kind.INTERNAL, "unknown pull action " + pr.action());
+            }
+        }
+    }
+
+    /**
+     * The pull the supernode answered together with the registration (a round trip less before the first piece):
+     * what it says of the file is taken as a pull's is, and its assignments start now. Anything but ASSIGNED
+     * starts nothing: the loop's first pull hears it again.
+     */
+    private void startFirstPull(PullResponse first) {
+        if (first == null) {
+            return;
+        }
+        if (first.contentLength() >= 0) {
+            contentLength = first.contentLength();
+            stored.contentLength(first.contentLength());
+        }
+        if (first.fileDigest() != null && expectedDigest == null) {
+            expectedDigest = first.fileDigest();
+        }
+        if (first.action() == io.dfly.core.protocol.PullAction.ASSIGNED && first.pieces() != null) {
+            for (PieceAssignment a : first.pieces()) {
+                assign(a);
             }
         }
     }

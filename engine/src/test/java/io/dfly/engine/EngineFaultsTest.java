@@ -407,6 +407,24 @@ class EngineFaultsTest {
         assertEquals(0, origin.gets.get());
     }
 
+    @Test
+    void aCompletedDownloadIsKeptForARestartRightAfterItsAnswerWithoutAShutdown() throws Exception {
+        P2PEngine a = engine("a");
+        DownloadResult first = await(a.start(request()));
+        // the answer does not wait for the fsync and meta.properties (issue 12): they follow on the download's thread
+        Path meta = first.file().resolveSibling(StoredTask.META);
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!Files.exists(meta) && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(meta), "kept for a restart");
+        try (PieceStore afterACrash = new PieceStore(first.file().getParent().getParent().getParent())) {
+            StoredTask t = afterACrash.findComplete(first.taskId()).orElseThrow();
+            assertEquals(first.digest(), t.fileDigest());
+            assertArrayEquals(content, Files.readAllBytes(t.dataFile()));
+        }
+    }
+
     // ---- item 8: origin faults ----
 
     @Test

@@ -81,6 +81,10 @@ final class FakeSupernode implements AutoCloseable {
     volatile String announcedDigest;
     private final Set<String> left = new HashSet<>();
     final AtomicInteger registrations = new AtomicInteger();
+    /** When set, a registration asking for it is answered with the registrant's first pull (as the supernode does). */
+    volatile boolean answerFirstPull;
+    /** The pieces assigned in registrations' first pulls. */
+    final List<Integer> firstPullPieces = new java.util.concurrent.CopyOnWriteArrayList<>();
     final List<PieceReport> reports = new ArrayList<>();
     /** {@code POST .../reports} requests received (reports sent on their own, not with a pull). */
     final AtomicInteger reportRequests = new AtomicInteger();
@@ -160,7 +164,15 @@ final class FakeSupernode implements AutoCloseable {
                     left.remove(r.peerId());
                 }
                 String taskId = TaskIds.derive(r.url(), r.digest(), r.identifier(), TaskIds.DEFAULT_VOLATILE_PARAMS);
-                json(ex, 200, new RegisterResponse(taskId, content.length, pieceSize, "RUNNING", id));
+                RegisterResponse answer = new RegisterResponse(taskId, content.length, pieceSize, "RUNNING", id);
+                if (answerFirstPull && r.maxPieces() > 0) {
+                    PullResponse first = pull(taskId, new PullRequest(r.peerId(), "", r.maxPieces()));
+                    if (first.pieces() != null) {
+                        first.pieces().forEach(a -> firstPullPieces.add(a.pieceNum()));
+                    }
+                    answer = answer.withFirstPull(first);
+                }
+                json(ex, 200, answer);
             } else if (method.equals("POST") && path.endsWith("/pull")) {
                 if (pulls.incrementAndGet() > dropPullsAfter) {
                     return; // closes the exchange without an answer

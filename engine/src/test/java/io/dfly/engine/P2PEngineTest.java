@@ -7,6 +7,7 @@ import io.dfly.core.download.DownloadRequest;
 import io.dfly.core.download.DownloadResult;
 import io.dfly.core.piece.Digests;
 import io.dfly.core.protocol.PieceHeaders;
+import io.dfly.core.protocol.PieceReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,6 +120,23 @@ class P2PEngineTest {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    @Test
+    void theAssignmentsAnsweredWithTheRegistrationAreFetchedAtOnce() throws Exception {
+        supernode.answerFirstPull = true;
+        P2PEngine a = engine("a");
+        DownloadResult r = await(a.start(request(false)));
+        assertArrayEquals(content, Files.readAllBytes(r.file()));
+        // the engine asked for as many as it fetches at once, and fetched and reported each (the fake never assigns
+        // a piece twice: one left unfetched would have stalled the download)
+        assertEquals(List.of(0, 1, 2), supernode.firstPullPieces);
+        List<Integer> reported;
+        synchronized (supernode) {
+            reported = supernode.reports.stream().filter(PieceReport::success).map(PieceReport::pieceNum).toList();
+        }
+        assertTrue(reported.containsAll(supernode.firstPullPieces), "reported: " + reported);
+        assertEquals(content.length, r.progress().fromSupernode());
     }
 
     @Test

@@ -88,6 +88,77 @@ class PieceStoreTest {
         }
     }
 
+    /** A complete task whose whole file was checked, not yet kept for a restart (issue 12: no fsync before the answer). */
+    private StoredTask completeButUnkept(PieceStore store, byte[] all) throws Exception {
+        StoredTask t = store.create(ID, all.length, 4);
+        for (int n = 0; n * 4 < all.length; n++) {
+            byte[] piece = java.util.Arrays.copyOfRange(all, n * 4, Math.min(all.length, n * 4 + 4));
+            t.writePiece(n, piece, piece.length, Digests.sha256(piece));
+        }
+        t.markComplete(all.length, Digests.sha256(all));
+        return t;
+    }
+
+    @Test
+    void aCompletedTaskIsServedAtOnceAndKeptForARestartOnlyOnceItsDataIsOnDisk() throws Exception {
+        byte[] all = bytes(10, 3);
+        try (PieceStore store = new PieceStore(dir)) {
+            StoredTask t = completeButUnkept(store, all);
+            assertTrue(store.findComplete(ID).isPresent(), "complete and served before it is kept");
+            assertArrayEquals(all, Files.readAllBytes(t.dataFile()));
+            assertFalse(Files.exists(t.dir().resolve(StoredTask.META)), "no meta.properties before keep()");
+            t.keep();
+            assertTrue(Files.exists(t.dir().resolve(StoredTask.META)));
+            assertFalse(Files.exists(t.dir().resolve(StoredTask.META + ".tmp")));
+            t.keep(); // once is enough: nothing happens
+        }
+        try (PieceStore again = new PieceStore(dir)) {
+            assertEquals(Digests.sha256(all), again.findComplete(ID).orElseThrow().fileDigest());
+        }
+    }
+
+    @Test
+    void aCompletedTaskNotKeptYetIsKeptWhenTheStoreCloses() throws Exception {
+        byte[] all = bytes(9, 4);
+        try (PieceStore store = new PieceStore(dir)) {
+            completeButUnkept(store, all);
+        }
+        try (PieceStore again = new PieceStore(dir)) {
+            assertArrayEquals(all, Files.readAllBytes(again.findComplete(ID).orElseThrow().dataFile()));
+        }
+    }
+
+    @Test
+    void anInterruptWhileKeepingLeavesTheTaskServedAndItIsKeptOnClose() throws Exception {
+        byte[] all = bytes(12, 6);
+        try (PieceStore store = new PieceStore(dir)) {
+            StoredTask t = completeButUnkept(store, all);
+            Thread.currentThread().interrupt(); // a shutting-down engine interrupts the download's thread
+            try {
+                t.keep();
+            } finally {
+                assertTrue(Thread.interrupted());
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, 0, 4), t.readPiece(0), "its pieces are still served");
+        }
+        try (PieceStore again = new PieceStore(dir)) {
+            assertArrayEquals(all, Files.readAllBytes(again.findComplete(ID).orElseThrow().dataFile()));
+        }
+    }
+
+    @Test
+    void aCompletedTaskDeletedBeforeItIsKeptLeavesNothing() throws Exception {
+        try (PieceStore store = new PieceStore(dir)) {
+            StoredTask t = completeButUnkept(store, bytes(8, 5));
+            store.delete(ID);
+            t.keep(); // removed: nothing is written, nothing fails
+            assertFalse(Files.exists(store.root().resolve(ID)));
+        }
+        try (PieceStore again = new PieceStore(dir)) {
+            assertTrue(again.find(ID).isEmpty());
+        }
+    }
+
     @Test
     void refusesIdsThatAreNotTaskIds() {
         try (PieceStore store = new PieceStore(dir)) {

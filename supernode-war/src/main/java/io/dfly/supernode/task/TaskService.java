@@ -169,7 +169,21 @@ public final class TaskService {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return task.thenApply(taskId -> joinSwarm(taskId, peerId, peerUrl));
+        int firstPieces = Math.max(0, req.maxPieces());
+        CompletableFuture<RegisterResponse> joined = task.thenApply(taskId -> joinSwarm(taskId, peerId, peerUrl));
+        return firstPieces == 0 ? joined : joined.thenCompose(r -> withFirstPull(r, peerId, firstPieces));
+    }
+
+    /**
+     * The registrant's first pull, answered together with its registration: one round trip less before its first
+     * piece (issue 12: a small file's whole download is a handful of round trips). The pull is the registrant's
+     * own, as {@link #pullHeld} answers it (held until something is assignable, e.g. the task's first piece, each
+     * assignment with a grant for this peer only); if it fails, the registration is answered without it and the
+     * peer's next pull says why.
+     */
+    private CompletableFuture<RegisterResponse> withFirstPull(RegisterResponse joined, String peerId, int maxPieces) {
+        return pullHeld(joined.taskId(), new PullRequest(peerId, "", maxPieces))
+                .handle((pull, error) -> error != null ? joined : joined.withFirstPull(pull));
     }
 
     /** What a registration answers, read inside the task's entry processor. */

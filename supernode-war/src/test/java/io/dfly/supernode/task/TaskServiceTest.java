@@ -2,6 +2,7 @@ package io.dfly.supernode.task;
 
 import com.sun.net.httpserver.HttpServer;
 import io.dfly.core.piece.Digests;
+import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceSet;
 import io.dfly.core.protocol.PullAction;
 import io.dfly.core.protocol.PullRequest;
@@ -44,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -333,6 +335,39 @@ class TaskServiceTest {
         TaskRecord done = awaitDone(r.taskId());
         assertEquals(TaskStatus.SUCCESS, done.status());
         assertEquals(Digests.sha256(CONTENT), done.fileDigest());
+    }
+
+    @Test
+    void aRegistrationAskingForItIsAnsweredWithItsFirstAssignmentsOnceTheFirstPieceLands() throws Exception {
+        // held far longer than the test waits: only the piece's signal can answer it in time
+        TaskService held = service(SchedulerLimits.defaults(), Duration.ofSeconds(60));
+        RegisterRequest req = new RegisterRequest(url("/gated.bin"), Map.of(), null, null, "p1", "http://127.0.0.1:65001", 3);
+        CompletableFuture<RegisterResponse> registered = held.registerAsync(req, LOOPBACK);
+        String taskId = TaskIds.derive(url("/gated.bin"), null, null, List.of());
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!store.get(taskId).map(t -> t.swarm() != null && t.swarm().peer("p1") != null).orElse(false)
+                && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(100);
+        assertFalse(registered.isDone(), "the origin answered, no piece yet: the registrant's first pull is held");
+        firstPiece.countDown();
+        RegisterResponse r = registered.get(20, TimeUnit.SECONDS);
+        assertEquals(CONTENT.length, r.contentLength());
+        PullResponse first = r.firstPull();
+        assertEquals(PullAction.ASSIGNED, first.action());
+        assertEquals(List.of(0), first.pieces().stream().map(PieceAssignment::pieceNum).toList());
+        var grants = TestSecrets.SECRET.pieceGrants();
+        assertEquals(java.util.Optional.empty(), grants.refusal(first.pieces().get(0).grant(), r.taskId(), 0, "p1"));
+        assertTrue(grants.refusal(first.pieces().get(0).grant(), r.taskId(), 0, "p2").isPresent(), "the registrant's grant only");
+        // it is the registrant's own pull: the piece is in flight for it, not assigned to it again
+        rest.countDown();
+        awaitDone(r.taskId());
+        PullResponse next = held.pull(r.taskId(), new PullRequest("p1", "", 3));
+        assertFalse(next.pieces().stream().anyMatch(a -> a.pieceNum() == 0), "piece 0 assigned twice: " + next.pieces());
+        // asking for none (maxPieces 0, as before): no first pull, answered on the origin's answer
+        RegisterResponse plain = held.register(registration(url("/gated.bin"), "p2"), LOOPBACK);
+        assertNull(plain.firstPull());
     }
 
     @Test
