@@ -29,6 +29,19 @@ ensure_built() {
   export DFLY_REBUILD=0
 }
 
+# default_java_opts supernode|dfdaemon: the JVM options a launcher uses when DFLY_JAVA_OPTS is not set (the
+# benches start from them too). The heap: a dfdaemon streams pieces through small buffers, 384 MiB keeps its RSS
+# under 512 MiB while serving; the supernode holds task and swarm state. The parallel collector: G1's concurrent
+# marking and barriers cost a herd of 8 dfdaemons ~2 CPU-s of a 20 CPU-s pull, the parallel one 0.4 s, the whole
+# pull 20 % less CPU and 12 % less time (bench/README.md, "Profile with Linux perf").
+default_java_opts() {
+  case "$1" in
+    supernode) echo "-Xmx1g -XX:+UseParallelGC" ;;
+    dfdaemon) echo "-Xmx384m -XX:+UseParallelGC" ;;
+    *) die "default_java_opts: unknown node kind '$1'" ;;
+  esac
+}
+
 java_cmd() {
   if [[ -n "${JAVA_HOME:-}" ]]; then echo "$JAVA_HOME/bin/java"; else command -v java || die "java 17+ is needed: apt-get install -y openjdk-17-jdk-headless"; fi
 }
