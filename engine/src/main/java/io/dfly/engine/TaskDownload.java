@@ -247,9 +247,11 @@ final class TaskDownload {
         int pieceSize = registration.response().pieceSize() > 0 ? registration.response().pieceSize()
                 : PieceSizeRule.pieceSize(contentLength);
         stored = createStore(remoteTaskId, contentLength, pieceSize);
-        startFirstPull(registration.response().firstPull());
+        boolean firstPullShort = startFirstPull(registration.response().firstPull());
         int pullErrors = 0;
-        long lingerUntil = 0; // see LINGER_MILLIS
+        // see LINGER_MILLIS: a first pull that gave fewer pieces than slots is such an answer too (a one-piece file:
+        // without it the loop's first pull is held on the supernode while that piece arrives, and its report waits)
+        long lingerUntil = firstPullShort ? System.nanoTime() + LINGER_MILLIS * 1_000_000L : 0;
         while (true) {
             checkCancelled();
             checkStore();
@@ -375,9 +377,10 @@ final class TaskDownload {
      * what it says of the file is taken as a pull's is, and its assignments start now. Anything but ASSIGNED
      * starts nothing: the loop's first pull hears it again.
      */
-    private void startFirstPull(PullResponse first) {
+    /** Starts the registration's first pull's assignments; true when it gave fewer of them than this peer has slots. */
+    private boolean startFirstPull(PullResponse first) {
         if (first == null) {
-            return;
+            return false;
         }
         if (first.contentLength() >= 0) {
             contentLength = first.contentLength();
@@ -386,11 +389,15 @@ final class TaskDownload {
         if (first.fileDigest() != null && expectedDigest == null) {
             expectedDigest = first.fileDigest();
         }
+        int got = 0;
         if (first.action() == io.dfly.core.protocol.PullAction.ASSIGNED && first.pieces() != null) {
             for (PieceAssignment a : first.pieces()) {
                 assign(a);
+                got++;
             }
         }
+        return (first.action() == io.dfly.core.protocol.PullAction.ASSIGNED || first.action() == io.dfly.core.protocol.PullAction.WAIT)
+                && got < engine.config.pieceParallelism();
     }
 
     /**
