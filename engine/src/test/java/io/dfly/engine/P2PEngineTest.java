@@ -476,6 +476,26 @@ class P2PEngineTest {
     }
 
     @Test
+    void aOnePieceFileAssignedWithTheRegistrationCostsOnePullAndNoneIsHeld() throws Exception {
+        byte[] small = new byte[1024];
+        new Random(7).nextBytes(small);
+        FakeSupernode sn = closing(new FakeSupernode(small, PIECE));
+        sn.answerFirstPull = true;
+        sn.holdWaitsMillis = 400; // a WAIT is held, as the real supernode holds it
+        P2PEngine a = engine("a", List.of(sn.hostPort()));
+        long t0 = System.nanoTime();
+        DownloadResult r = await(a.start(new DownloadRequest(origin.serve("/files/small.bin", small), Map.of(), null, null,
+                false)));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertArrayEquals(small, Files.readAllBytes(r.file()));
+        // the loop waits for the piece the registration assigned instead of pulling at once: that pull would be held
+        // while the piece arrives, and its report would wait for it or go on its own
+        assertEquals(0, sn.reportRequests.get(), "the report rides on the pull");
+        assertEquals(1, sn.pulls.get(), "one pull after the registration, carrying the report and answered DONE");
+        assertTrue(ms < 400, ms + " ms: no pull was held meanwhile");
+    }
+
+    @Test
     void aSupernodeOlderThanReportsInPullsStillHearsEveryReport() throws Exception {
         supernode.ignoresReportsInPulls = true;
         P2PEngine a = engine("a");
