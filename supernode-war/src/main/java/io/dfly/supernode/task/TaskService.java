@@ -559,10 +559,7 @@ public final class TaskService {
                 throw ApiException.badRequest("a report in the pull names peer " + report.peerId()
                         + ", not the pulling peer " + peerId);
             }
-            if (report.pieceNum() < 0) {
-                throw ApiException.badRequest("pieceNum must be 0 or more");
-            }
-            out.add(new Reported(report.pieceNum(), report.sourcePeerId(), report.success()));
+            out.add(new Reported(requirePieceNum(report.pieceNum()), report.sourcePeerId(), report.success()));
         }
         return List.copyOf(out);
     }
@@ -740,16 +737,21 @@ public final class TaskService {
         return limits.peerUploadLimit() + 1;
     }
 
+    /** A report's piece number, refused (400) when negative: the same check for reports alone and in pulls. */
+    private static int requirePieceNum(int piece) {
+        if (piece < 0) {
+            throw ApiException.badRequest("pieceNum must be 0 or more");
+        }
+        return piece;
+    }
+
     public void report(String taskId, PieceReport report) {
         requireTaskId(taskId);
         if (report == null) {
             throw ApiException.badRequest("missing request body");
         }
         String peerId = requirePeerId(report.peerId());
-        int piece = report.pieceNum();
-        if (piece < 0) {
-            throw ApiException.badRequest("pieceNum must be 0 or more");
-        }
+        int piece = requirePieceNum(report.pieceNum());
         String source = report.sourcePeerId();
         boolean success = report.success();
         long now = clock.getAsLong();
