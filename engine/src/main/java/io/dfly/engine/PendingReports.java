@@ -114,12 +114,7 @@ final class PendingReports {
         pullStartedNanos = System.nanoTime();
         pulls = pulls + 1; // the loop's thread only
         pullInFlight = true;
-        List<PieceReport> taken = new ArrayList<>();
-        PieceReport r;
-        while (taken.size() < PullRequest.MAX_REPORTS && (r = queue.pollFirst()) != null) {
-            taken.add(r);
-        }
-        return taken;
+        return take(PullRequest.MAX_REPORTS);
     }
 
     /**
@@ -153,12 +148,22 @@ final class PendingReports {
 
     /** Takes every report queued now (the loop goes on: later ones queue as usual). */
     List<PieceReport> drain() {
-        List<PieceReport> left = new ArrayList<>();
+        return take(Integer.MAX_VALUE);
+    }
+
+    /** Takes up to {@code max} of the reports queued now, oldest first. */
+    private List<PieceReport> take(int max) {
+        List<PieceReport> taken = new ArrayList<>();
         PieceReport r;
-        while ((r = queue.pollFirst()) != null) {
-            left.add(r);
+        while (taken.size() < max && (r = queue.pollFirst()) != null) {
+            taken.add(r);
         }
-        return left;
+        return taken;
+    }
+
+    /** Whether no report is queued now. */
+    boolean isEmpty() {
+        return queue.isEmpty();
     }
 
     /** Reports queued now (tests). */

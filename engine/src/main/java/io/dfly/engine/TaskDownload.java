@@ -251,7 +251,7 @@ final class TaskDownload {
         int pullErrors = 0;
         // see LINGER_MILLIS: a first pull that gave fewer pieces than slots is such an answer too (a one-piece file:
         // without it the loop's first pull is held on the supernode while that piece arrives, and its report waits)
-        long lingerUntil = firstPullShort ? System.nanoTime() + LINGER_MILLIS * 1_000_000L : 0;
+        long lingerUntil = firstPullShort ? lingerDeadline() : 0;
         while (true) {
             checkCancelled();
             checkStore();
@@ -270,7 +270,7 @@ final class TaskDownload {
                 continue;
             }
             long linger = lingerUntil - System.nanoTime();
-            if (linger > 0 && !inflight.isEmpty() && pendingReports.size() == 0) {
+            if (linger > 0 && !inflight.isEmpty() && pendingReports.isEmpty()) {
                 awaitChange(Math.max(1, linger / 1_000_000)); // a fetch that ends queues its report and wakes this
                 continue;
             }
@@ -326,17 +326,9 @@ final class TaskDownload {
                 pendingReports.stopRiding();
                 riding.subList(Math.max(0, pr.reportsRead()), riding.size()).forEach(this::send);
             }
-            if (pr.contentLength() >= 0) {
-                contentLength = pr.contentLength();
-                stored.contentLength(pr.contentLength());
-            }
-            if (pr.fileDigest() != null && expectedDigest == null) {
-                expectedDigest = pr.fileDigest();
-            }
-            int got = pr.action() == PullAction.ASSIGNED && pr.pieces() != null ? pr.pieces().size() : 0;
-            if ((pr.action() == PullAction.WAIT || pr.action() == PullAction.ASSIGNED)
-                    && got < free) {
-                lingerUntil = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
+            learnFile(pr);
+            if (isShort(pr, free)) {
+                lingerUntil = lingerDeadline();
             }
             switch (pr.action()) {
                 case ASSIGNED -> {
@@ -375,29 +367,42 @@ final class TaskDownload {
     /**
      * The pull the supernode answered together with the registration (a round trip less before the first piece):
      * what it says of the file is taken as a pull's is, and its assignments start now. Anything but ASSIGNED
-     * starts nothing: the loop's first pull hears it again.
+     * starts nothing: the loop's first pull hears it again. True when it is {@linkplain #isShort short} of the
+     * slots it asked for (the registration asks for piece-parallelism).
      */
-    /** Starts the registration's first pull's assignments; true when it gave fewer of them than this peer has slots. */
     private boolean startFirstPull(PullResponse first) {
         if (first == null) {
             return false;
         }
-        if (first.contentLength() >= 0) {
-            contentLength = first.contentLength();
-            stored.contentLength(first.contentLength());
-        }
-        if (first.fileDigest() != null && expectedDigest == null) {
-            expectedDigest = first.fileDigest();
-        }
-        int got = 0;
-        if (first.action() == io.dfly.core.protocol.PullAction.ASSIGNED && first.pieces() != null) {
+        learnFile(first);
+        if (first.action() == PullAction.ASSIGNED && first.pieces() != null) {
             for (PieceAssignment a : first.pieces()) {
                 assign(a);
-                got++;
             }
         }
-        return (first.action() == io.dfly.core.protocol.PullAction.ASSIGNED || first.action() == io.dfly.core.protocol.PullAction.WAIT)
-                && got < engine.config.pieceParallelism();
+        return isShort(first, engine.config.pieceParallelism());
+    }
+
+    /** What a pull's answer says of the file: its length once known, and its digest if the request named none. */
+    private void learnFile(PullResponse pr) {
+        if (pr.contentLength() >= 0) {
+            contentLength = pr.contentLength();
+            stored.contentLength(pr.contentLength());
+        }
+        if (pr.fileDigest() != null && expectedDigest == null) {
+            expectedDigest = pr.fileDigest();
+        }
+    }
+
+    /** An answer with fewer assignments than the {@code asked} slots: the supernode has nothing more now (LINGER_MILLIS). */
+    private static boolean isShort(PullResponse pr, int asked) {
+        int got = pr.action() == PullAction.ASSIGNED && pr.pieces() != null ? pr.pieces().size() : 0;
+        return (pr.action() == PullAction.WAIT || pr.action() == PullAction.ASSIGNED) && got < asked;
+    }
+
+    /** When a linger that starts now ends (System.nanoTime()). */
+    private static long lingerDeadline() {
+        return System.nanoTime() + LINGER_MILLIS * 1_000_000L;
     }
 
     /**
