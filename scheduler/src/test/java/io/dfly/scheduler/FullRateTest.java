@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FullRateTest {
     private static final long NOW = 1_000_000;
     private static final long FLOW = SchedulerLimits.DEFAULT_FLOW_MILLIS;
-    private static final String SEED = "supernode:10.0.0.1:8002";
+    private static final String SEED = SeededSwarm.SEED;
     /** The supernode's limits: upload 3, fetch limit 3, full-rate on (starters first off: not under test). */
     private final SchedulerLimits limits = new SchedulerLimits(3, 50, 5, 30_000, 60_000).withStartersFirst(false)
             .withPeerFetchLimit(3).withFlowMillis(FLOW);
@@ -27,28 +27,15 @@ class FullRateTest {
 
     @BeforeEach
     void setUp() {
-        swarm = new TaskSwarm("t", 4);
-        swarm.setContentLength(4L * 8);
-        swarm.join(SEED, "http://seed", true, NOW);
-        for (int n = 0; n < 8; n++) {
-            swarm.publishDigest(n, "sha256:" + n);
-            swarm.addPiece(SEED, n);
-        }
+        swarm = SeededSwarm.seeded(8, NOW);
     }
 
     private void peer(String id, int... pieces) {
-        swarm.join(id, "http://" + id, false, NOW);
-        for (int n : pieces) {
-            swarm.addPiece(id, n);
-        }
+        SeededSwarm.join(swarm, id, NOW, pieces);
     }
 
     private List<Assignment> pullAndRecord(String id, int max, long now) {
-        List<Assignment> got = scheduler.schedule(swarm, id, max, now);
-        for (Assignment a : got) {
-            swarm.recordAssignment(id, a, now);
-        }
-        return got;
+        return SeededSwarm.pullAndRecord(scheduler, swarm, id, max, now);
     }
 
     /** Keeps every peer heard from (the silence rule is not under test). */

@@ -14,20 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A report counts only when it ends an assignment the swarm made; peers that are gone leave no state behind. */
 class ReportsAreFactsTest {
     private static final long NOW = 1_000_000;
-    private static final String SEED = "supernode:10.0.0.1:8002";
+    private static final String SEED = SeededSwarm.SEED;
     private final SchedulerLimits limits = new SchedulerLimits(3, 50, 2, 30_000, 60_000);
     private final RarestFirstScheduler scheduler = new RarestFirstScheduler(limits, new Random(5));
     private TaskSwarm swarm;
 
     @BeforeEach
     void setUp() {
-        swarm = new TaskSwarm("t", 4);
-        swarm.setContentLength(4 * 4);
-        swarm.join(SEED, "http://seed", true, NOW);
-        for (int n = 0; n < 4; n++) {
-            swarm.publishDigest(n, "sha256:" + n);
-            swarm.addPiece(SEED, n);
-        }
+        swarm = SeededSwarm.seeded(4, NOW);
     }
 
     private void peer(String id) {

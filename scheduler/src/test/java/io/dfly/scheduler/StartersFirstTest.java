@@ -12,35 +12,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** In a herd, newcomers get the holders' upload first, one full-speed first piece each. */
 class StartersFirstTest {
     private static final long NOW = 1_000_000;
-    private static final String SEED = "supernode:10.0.0.1:8002";
+    private static final String SEED = SeededSwarm.SEED;
     private final SchedulerLimits limits = new SchedulerLimits(5, 50, 5, 30_000, 60_000);
     private final RarestFirstScheduler scheduler = new RarestFirstScheduler(limits, new Random(7));
     private TaskSwarm swarm;
 
     @BeforeEach
     void setUp() {
-        swarm = new TaskSwarm("t", 4);
-        swarm.setContentLength(4L * 8);
-        swarm.join(SEED, "http://seed", true, NOW);
-        for (int n = 0; n < 8; n++) {
-            swarm.publishDigest(n, "sha256:" + n);
-            swarm.addPiece(SEED, n);
-        }
+        swarm = SeededSwarm.seeded(8, NOW);
     }
 
     private void peer(String id, long now, int... pieces) {
-        swarm.join(id, "http://" + id, false, now);
-        for (int n : pieces) {
-            swarm.addPiece(id, n);
-        }
+        SeededSwarm.join(swarm, id, now, pieces);
     }
 
     private List<Assignment> pullAndRecord(String id, int max, long now) {
-        List<Assignment> got = scheduler.schedule(swarm, id, max, now);
-        for (Assignment a : got) {
-            swarm.recordAssignment(id, a, now);
-        }
-        return got;
+        return SeededSwarm.pullAndRecord(scheduler, swarm, id, max, now);
     }
 
     @Test

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The seed's capacity goes to new pieces; peers trade the rest; nobody starves. */
 class SuperSeedingTest {
     private static final long NOW = 1_000_000;
-    private static final String SEED = "supernode:10.0.0.1:8002";
+    private static final String SEED = SeededSwarm.SEED;
     private static final long DUP_AFTER = 3_000;
     private final SchedulerLimits limits = new SchedulerLimits(5, 50, 5, 30_000, 60_000, 4, 1, DUP_AFTER);
     private final RarestFirstScheduler scheduler = new RarestFirstScheduler(limits, new Random(42));
@@ -21,13 +21,7 @@ class SuperSeedingTest {
 
     /** A swarm of {@code pieces} pieces, all on the seed. */
     private void seedWith(int pieces) {
-        swarm = new TaskSwarm("t", 4);
-        swarm.setContentLength(4L * pieces);
-        swarm.join(SEED, "http://seed", true, NOW);
-        for (int n = 0; n < pieces; n++) {
-            swarm.publishDigest(n, "sha256:" + n);
-            swarm.addPiece(SEED, n);
-        }
+        swarm = SeededSwarm.seeded(pieces, NOW);
     }
 
     @BeforeEach
@@ -36,18 +30,11 @@ class SuperSeedingTest {
     }
 
     private void peer(String id, int... pieces) {
-        swarm.join(id, "http://" + id, false, NOW);
-        for (int n : pieces) {
-            swarm.addPiece(id, n);
-        }
+        SeededSwarm.join(swarm, id, NOW, pieces);
     }
 
     private List<Assignment> pullAndRecord(String id, int max, long now) {
-        List<Assignment> got = scheduler.schedule(swarm, id, max, now);
-        for (Assignment a : got) {
-            swarm.recordAssignment(id, a, now);
-        }
-        return got;
+        return SeededSwarm.pullAndRecord(scheduler, swarm, id, max, now);
     }
 
     @Test
