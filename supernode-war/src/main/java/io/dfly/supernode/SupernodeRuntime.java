@@ -38,6 +38,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.enterprise.context.BeforeDestroyed;
+import io.dfly.core.jvm.CompilerPolicy;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 
@@ -133,6 +134,7 @@ public class SupernodeRuntime {
         SupernodeSettings s = injectedSettings;
         SupernodeSecrets secrets = injectedSecrets;
         settings = s;
+        CompilerPolicy.apply(s.c2ForFrameworks(), SupernodeSettings.C2_FOR_FRAMEWORKS, LOG);
         metrics = new SupernodeMetrics(meters);
         // preheat jobs: a fixed number at once, a bounded queue behind them (a full one fails the job: 'busy')
         workers = bounded(PREHEAT_THREADS, PREHEAT_QUEUE, "dfly-supernode-preheat");

@@ -43,6 +43,7 @@ public final class DfdaemonSettings {
     public static final String UPLOAD_PORT = "dfly.dfdaemon.upload-port";
     public static final String LISTEN_ADDRESS = "dfly.dfdaemon.listen-address";
     public static final String ALLOWED_REGISTRIES = "dfly.dfdaemon.allowed-registries";
+    public static final String C2_FOR_FRAMEWORKS = "dfly.dfdaemon.c2-for-frameworks";
 
     private final int port;
     private final String advertiseIp;
@@ -54,6 +55,7 @@ public final class DfdaemonSettings {
     private final long rateLimit;
     private final long uploadRateLimit;
     private final boolean backToSource;
+    private final boolean c2ForFrameworks;
     private final int pieceParallelism;
     private final long pieceMinRate;
     private final long p2pMinSize;
@@ -84,6 +86,7 @@ public final class DfdaemonSettings {
         rateLimit = s.bytes(RATELIMIT, 0);
         uploadRateLimit = s.bytes(UPLOAD_RATELIMIT, 0);
         backToSource = s.bool(BACK_TO_SOURCE, true);
+        c2ForFrameworks = s.bool(C2_FOR_FRAMEWORKS, false);
         pieceParallelism = s.integer(PIECE_PARALLELISM, 3, 1, 64);
         pieceMinRate = rate(s, PIECE_MIN_RATE, io.dfly.engine.EngineConfig.DEFAULT_PIECE_MIN_RATE);
         p2pMinSize = s.bytes(P2P_MIN_SIZE, 1024 * 1024);
@@ -193,6 +196,9 @@ public final class DfdaemonSettings {
     /** Upload bytes/s across all transfers of the host; 0 = unlimited. */
     public long uploadRateLimit() { return uploadRateLimit; }
     public boolean backToSource() { return backToSource; }
+
+    /** Whether HotSpot's C2 may compile the server's and libraries' code too (io.dfly.core.jvm.CompilerPolicy). */
+    public boolean c2ForFrameworks() { return c2ForFrameworks; }
     public int pieceParallelism() { return pieceParallelism; }
     /** Floor rate of a piece fetch, bytes/s (default 1 MiB/s): a slower source fails at its deadline. */
     public long pieceMinRate() { return pieceMinRate; }

@@ -14,6 +14,7 @@ import jakarta.annotation.Priority;
 import jakarta.interceptor.Interceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Dependent;
+import io.dfly.core.jvm.CompilerPolicy;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
@@ -49,6 +50,7 @@ public class EngineProducer {
     /** The engine, created on first use. */
     public synchronized P2PEngine engine() {
         if (engine == null) {
+            CompilerPolicy.apply(settings.c2ForFrameworks(), DfdaemonSettings.C2_FOR_FRAMEWORKS, LOG);
             engine = new P2PEngine(EngineConfig.builder(settings.dataDir())
                     .supernodes(settings.supernodes())
                     .uploadPort(settings.uploadPort())

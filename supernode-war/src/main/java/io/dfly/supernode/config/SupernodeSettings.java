@@ -49,6 +49,7 @@ public final class SupernodeSettings {
     public static final String API_TOKEN_FILE = OperatorToken.PROPERTY;
     public static final String ALLOWED_ORIGINS = "dfly.supernode.allowed-origins";
     public static final String CLUSTER_INTERFACE = "dfly.supernode.cluster.interface";
+    public static final String C2_FOR_FRAMEWORKS = "dfly.supernode.c2-for-frameworks";
 
     private final int port;
     private final String advertiseIp;
@@ -75,6 +76,7 @@ public final class SupernodeSettings {
     private final boolean apiTokenFileIsDefault;
     private final OriginPolicy allowedOrigins;
     private final String clusterInterface;
+    private final boolean c2ForFrameworks;
 
     public SupernodeSettings(Settings s) {
         port = s.port(PORT, 8002);
@@ -101,6 +103,7 @@ public final class SupernodeSettings {
         apiTokenFileIsDefault = s.raw(API_TOKEN_FILE).isEmpty();
         apiTokenFile = Path.of(Settings.expandHome(s.string(API_TOKEN_FILE, OperatorToken.DEFAULT_FILE)));
         allowedOrigins = OriginPolicy.of(ALLOWED_ORIGINS, s.list(ALLOWED_ORIGINS, List.of()));
+        c2ForFrameworks = s.bool(C2_FOR_FRAMEWORKS, false);
         clusterInterface = localAddress(s.raw(CLUSTER_INTERFACE).isPresent() ? CLUSTER_INTERFACE : ADVERTISE_IP,
                 s.string(CLUSTER_INTERFACE, advertiseIp));
     }
@@ -161,6 +164,9 @@ public final class SupernodeSettings {
     public Path apiTokenFile() { return apiTokenFile; }
     /** Whether the operator token file is the default one (created on first start when missing). */
     public boolean apiTokenFileIsDefault() { return apiTokenFileIsDefault; }
+
+    /** Whether HotSpot's C2 may compile the server's and libraries' code too (io.dfly.core.jvm.CompilerPolicy). */
+    public boolean c2ForFrameworks() { return c2ForFrameworks; }
     /** Which origins back-to-source and preheat may fetch (internal addresses only when listed). */
     public OriginPolicy allowedOrigins() { return allowedOrigins; }
     /** The address (literal) the Hazelcast member binds to and is reached at; default the advertise-ip. */
