@@ -29,6 +29,8 @@ import javax.management.ObjectName;
 public final class CompilerPolicy {
     /** The directives file, a class-path resource beside this class. */
     static final String DIRECTIVES = "c2-for-jdk-and-dfly.json";
+    /** How {@code Compiler.directives_print} shows the first directive once it is installed. */
+    static final String INSTALLED_MARK = "matching: io/dfly/*.*";
     private static final String DIAGNOSTIC_COMMAND = "com.sun.management:type=DiagnosticCommand";
 
     private CompilerPolicy() {
@@ -60,7 +62,8 @@ public final class CompilerPolicy {
     /**
      * Adds the directives to this JVM's compiler directive stack.
      *
-     * @return what the JVM answered (e.g. "2 compiler directives added"), or empty when this JVM has no diagnostic
+     * @return what the JVM answered (e.g. "2 compiler directives added"; "already installed" when this JVM has
+     *         them), or empty when this JVM has no diagnostic
      *         command MBean (not HotSpot): nothing changed then
      * @throws IllegalStateException when the JVM refused the directives
      */
@@ -74,6 +77,10 @@ public final class CompilerPolicy {
             }
         } catch (JMException e) {
             return Optional.empty();
+        }
+        // a second start in the same JVM (a redeployment) finds them there: the JVM's stack holds at most 50
+        if (diagnosticCommand(server, name, "compilerDirectivesPrint").contains(INSTALLED_MARK)) {
+            return Optional.of("already installed");
         }
         Path file = null;
         try (InputStream in = CompilerPolicy.class.getResourceAsStream(DIRECTIVES)) {

@@ -24,7 +24,7 @@ class CompilerPolicyTest {
         String printed = CompilerPolicy.diagnosticCommand("compilerDirectivesPrint");
         assertTrue(printed.length() > before.length(), printed);
         // the JVM prints the stack top first: the JDK-and-dfly directive with C2 on, then "*.*" with C2 excluded
-        int ours = printed.indexOf("matching: io/dfly/*.*");
+        int ours = printed.indexOf(CompilerPolicy.INSTALLED_MARK);
         int rest = printed.indexOf("matching: *.*");
         assertTrue(ours >= 0 && rest > ours, printed);
         String jdkAndDflyC2 = printed.substring(printed.indexOf("c2 directives", ours), rest);
@@ -32,6 +32,8 @@ class CompilerPolicyTest {
         for (String kept : new String[] {"java/*.*", "sun/*.*", "jdk/*.*", "javax/*.*"}) {
             assertTrue(printed.substring(ours, rest).contains(kept), kept + " keeps C2:\n" + printed);
         }
+        assertEquals("already installed", CompilerPolicy.installC2ForJdkAndDfly().orElseThrow(), "a second start adds none");
+        assertEquals(printed, CompilerPolicy.diagnosticCommand("compilerDirectivesPrint"));
         String everythingElse = printed.substring(rest);
         String c2 = everythingElse.substring(everythingElse.indexOf("c2 directives"));
         assertTrue(c2.substring(0, c2.indexOf('\n', c2.indexOf("Exclude:"))).contains("Exclude:true"), printed);
