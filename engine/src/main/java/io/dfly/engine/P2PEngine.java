@@ -202,8 +202,9 @@ public final class P2PEngine implements Downloader, AutoCloseable {
     }
 
     /**
-     * This peer no longer downloads or serves the task: later heartbeats stop naming it. Kept while the store
-     * still has it (a completed task keeps being served, so it stays listed).
+     * This peer no longer downloads or serves the task: it is no longer counted as registered there (with no
+     * task left at a supernode, heartbeats to it stop). Kept while the store still has it (a completed task
+     * keeps being served, so it stays listed).
      */
     void forget(String taskId, TaskDownload ending) {
         if (store.find(taskId).isPresent()) {
@@ -222,8 +223,8 @@ public final class P2PEngine implements Downloader, AutoCloseable {
         }
     }
 
-    /** Per supernode, the task ids to name in its heartbeat: registered there and still running or stored here. */
-    Map<HostPort, List<String>> heartbeatTasks() {
+    /** Per supernode, the task ids registered there and still running or stored here: those get heartbeats. */
+    Map<HostPort, List<String>> heldRegistrations() {
         Set<String> running = new java.util.HashSet<>();
         synchronized (active) {
             active.values().forEach(d -> running.addAll(d.taskIds()));
@@ -245,13 +246,13 @@ public final class P2PEngine implements Downloader, AutoCloseable {
 
     private void heartbeat() {
         try {
-            heartbeatTasks().forEach((sn, tasks) -> {
+            // one small request per supernode, however many tasks are held there (issue 12: heartbeats naming
+            // every cached task were 73 % of a warm supernode's CPU)
+            heldRegistrations().keySet().forEach(sn -> {
                 try {
-                    supernodes.heartbeat(sn, config.peerId(), tasks);
+                    supernodes.heartbeat(sn, config.peerId());
                 } catch (java.io.IOException | RuntimeException e) {
                     LOG.log(Level.FINE, "heartbeat to " + sn + " failed", e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 }
             });
         } catch (RuntimeException e) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dfly.core.config.HostPort;
 import io.dfly.core.download.DownloadException;
 import io.dfly.core.protocol.ErrorBody;
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
@@ -142,21 +141,12 @@ public final class SupernodeClient {
     }
 
     /**
-     * Tells the supernode this peer is alive in {@code tasks} (the ids it registered there): one
-     * {@code POST /api/v1/peers/{peerId}/heartbeat} with {@code {"tasks":[...]}} per {@value Heartbeat#MAX_TASKS}
-     * ids. Returns the worst status answered (401: not enrolled), 204 when there was nothing to send.
+     * Tells the supernode this peer is alive, in every task it is in there: one
+     * {@code POST /api/v1/peers/{peerId}/heartbeat} without a body, however many tasks it serves. Returns the
+     * status answered (204; 401: not enrolled).
      */
-    public int heartbeat(HostPort sn, String peerId, List<String> tasks) throws IOException, InterruptedException {
-        int worst = 204;
-        for (int from = 0; from < tasks.size(); from += Heartbeat.MAX_TASKS) {
-            List<String> batch = tasks.subList(from, Math.min(tasks.size(), from + Heartbeat.MAX_TASKS));
-            int status = post(sn, "/api/v1/peers/" + enc(peerId) + "/heartbeat", new Heartbeat(List.copyOf(batch)),
-                    Duration.ofSeconds(5)).statusCode();
-            if (status / 100 != 2) {
-                worst = status;
-            }
-        }
-        return worst;
+    public int heartbeat(HostPort sn, String peerId) throws IOException {
+        return post(sn, "/api/v1/peers/" + enc(peerId) + "/heartbeat", null, Duration.ofSeconds(5)).statusCode();
     }
 
     /** A supernode's answer to one call: its status and its (small, JSON) body. */
@@ -174,7 +164,7 @@ public final class SupernodeClient {
      */
     private Answer post(HostPort sn, String path, Object body, Duration timeout) throws IOException {
         URI u = uri(sn, path);
-        byte[] bytes = JSON.writeValueAsBytes(body);
+        byte[] bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
         HttpURLConnection c = (HttpURLConnection) u.toURL().openConnection(Proxy.NO_PROXY);
         try {
             c.setConnectTimeout(CONNECT_TIMEOUT_MS);
@@ -184,7 +174,9 @@ public final class SupernodeClient {
             c.setRequestMethod("POST");
             c.setDoOutput(true);
             c.setFixedLengthStreamingMode(bytes.length);
-            c.setRequestProperty("Content-Type", "application/json");
+            if (body != null) {
+                c.setRequestProperty("Content-Type", "application/json");
+            }
             c.setRequestProperty("Accept", "application/json");
             c.setRequestProperty(HostTokens.HEADER, token("POST", u));
             try (OutputStream out = c.getOutputStream()) {

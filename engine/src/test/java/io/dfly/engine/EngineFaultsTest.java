@@ -7,7 +7,6 @@ import io.dfly.core.download.DownloadHandle;
 import io.dfly.core.download.DownloadRequest;
 import io.dfly.core.download.DownloadResult;
 import io.dfly.core.piece.Digests;
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceReport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -160,20 +159,19 @@ class EngineFaultsTest {
         }
     }
 
-    // ---- item 1: heartbeats name the caller's tasks ----
+    // ---- item 1: heartbeats go where the peer's tasks are registered, and stop when it holds none ----
 
     @Test
-    void heartbeatsNameTheTasksRegisteredThereAndForgetThoseThatEnded() throws Exception {
+    void heartbeatsGoWhereTasksAreRegisteredAndStopWhenNoneIsHeld() throws Exception {
         P2PEngine a = engine(config("a", List.of(supernode.hostPort())).heartbeatInterval(Duration.ofMillis(100)));
         DownloadResult done = await(a.start(request()));
-        eventually("a heartbeat names the completed task", () -> supernode.heartbeatTasks.stream()
-                .anyMatch(t -> t.equals(List.of(done.taskId()))));
+        eventually("a heartbeat after the completed task", () -> supernode.heartbeats.get() > 0);
 
         // a download that fails is forgotten at once (it serves nothing)
         String other = origin.serve("/files/other.bin", content);
         DownloadHandle failed = a.start(new DownloadRequest(other, Map.of(), Digests.sha256(new byte[]{1}), null, true));
         failure(failed);
-        assertEquals(Map.of(supernode.hostPort(), List.of(done.taskId())), a.heartbeatTasks());
+        assertEquals(Map.of(supernode.hostPort(), List.of(done.taskId())), a.heldRegistrations());
 
         // evicted by GC: no longer served, no longer named; nothing left to beat for
         a.collectGarbage(List.of(new io.dfly.spi.GcPolicy() {
@@ -188,7 +186,7 @@ class EngineFaultsTest {
                 return cached;
             }
         }));
-        assertEquals(Map.of(), a.heartbeatTasks());
+        assertEquals(Map.of(), a.heldRegistrations());
         Thread.sleep(150);
         int beats = supernode.heartbeats.get();
         Thread.sleep(400);
@@ -197,13 +195,10 @@ class EngineFaultsTest {
     }
 
     @Test
-    void aHeartbeatNamesAtMost1024TasksPerRequest() throws Exception {
+    void aHeartbeatIsOneRequestWithoutABody() throws Exception {
         P2PEngine a = engine("a");
-        List<String> ids = IntStream.range(0, 2500).mapToObj(i -> String.format("%064x", i)).toList();
-        assertEquals(204, a.supernodes.heartbeat(supernode.hostPort(), "a", ids));
-        assertEquals(List.of(Heartbeat.MAX_TASKS, Heartbeat.MAX_TASKS, 2500 - 2 * Heartbeat.MAX_TASKS),
-                supernode.heartbeatTasks.stream().map(List::size).toList());
-        assertEquals(ids, supernode.heartbeatTasks.stream().flatMap(List::stream).toList());
+        assertEquals(204, a.supernodes.heartbeat(supernode.hostPort(), "a"));
+        assertEquals(List.of(0), supernode.heartbeatBodyBytes);
     }
 
     // ---- item 2: reports are facts ----

@@ -149,7 +149,7 @@ public class SupernodeRuntime {
         hazelcast = ClusterMember.start(s, secrets.cluster(), SupernodeRuntime.class.getClassLoader());
         String memberId = hazelcast.getCluster().getLocalMember().getUuid().toString();
         SeedIdentity self = SeedIdentity.of(memberId, s.advertiseIp(), s.port());
-        HazelcastTaskStore store = new HazelcastTaskStore(hazelcast.getMap(ClusterMember.TASKS));
+        HazelcastTaskStore store = new HazelcastTaskStore(hazelcast);
         HazelcastOriginHeaders headers = new HazelcastOriginHeaders(hazelcast.getMap(ClusterMember.ORIGIN_HEADERS),
                 secrets.gridBox());
         OriginClient origin = new OriginClient(Duration.ofSeconds(10), s.allowedOrigins());

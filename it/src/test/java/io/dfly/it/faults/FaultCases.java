@@ -1,6 +1,5 @@
 package io.dfly.it.faults;
 
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.RegisterRequest;
 import io.dfly.it.faults.FaultBed.Blob;
 import io.dfly.it.faults.FaultBed.Role;
@@ -725,7 +724,7 @@ final class FaultCases {
         }
     }
 
-    /** Spec 5 and item 1: an 8 MiB JSON body is refused with 413 before it is parsed; a heartbeat names ≤ 1024 tasks. */
+    /** Spec 5: an 8 MiB JSON body is refused with 413 before it is parsed (a heartbeat has no body at all). */
     private void boundedBodies(DflyNode sn, List<String> v, Map<String, String> notes) {
         String huge = "{\"url\":\"" + bed.origin.url("/huge") + "\",\"headers\":{\"X-Pad\":\"" + "a".repeat(8 << 20)
                 + "\"},\"peerId\":\"load-peer\",\"peerUrl\":\"http://127.0.0.1:1\"}";
@@ -738,23 +737,6 @@ final class FaultCases {
         } catch (IOException e) {
             notes.put("8 MiB registration", e.toString());
             v.add("an 8 MiB JSON body got no answer (" + e + "; want 413 {\"error\":\"too_large\"})");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < Heartbeat.MAX_TASKS + 1; i++) {
-            ids.add(String.format("%064x", i));
-        }
-        try {
-            // more than 1024 ids is also more than 64 KiB of JSON: 400 or 413, either is a clear refusal
-            HttpResponse<String> beat = new PeerApi("load-peer").post(sn.baseUrl() + "/api/v1/peers/load-peer/heartbeat",
-                    new Heartbeat(ids));
-            notes.put("heartbeat naming " + ids.size() + " tasks", beat.statusCode() + " " + abbreviate(beat.body()));
-            if (beat.statusCode() != 400 && beat.statusCode() != 413) {
-                v.add("a heartbeat naming " + ids.size() + " tasks answered " + beat.statusCode() + " (want 400)");
-            }
-        } catch (IOException e) {
-            v.add("a heartbeat naming " + ids.size() + " tasks got no answer (" + e + "; want 400)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.dfly.core.piece.Digests;
 import io.dfly.core.piece.PieceSizeRule;
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceHeaders;
 import io.dfly.core.protocol.PieceReport;
@@ -58,7 +57,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link Mode#TRICKLE}: downloads honestly, then serves pieces at 1 KB/s (a byte stream that never stalls
  *       long enough for a read timeout).</li>
  * </ul>
- * It heartbeats every second (naming its task) and never leaves the swarm on its own.
+ * It heartbeats every second and never leaves the swarm on its own.
  */
 public final class HostilePeer implements AutoCloseable {
     public enum Mode { CORRUPT, LIAR, TRICKLE }
@@ -151,7 +150,7 @@ public final class HostilePeer implements AutoCloseable {
 
     private void heartbeat() {
         try {
-            api.post(supernode + "/api/v1/peers/" + peerId + "/heartbeat", new Heartbeat(List.of(taskId)));
+            api.post(supernode + "/api/v1/peers/" + peerId + "/heartbeat", null);
         } catch (Exception ignored) {
             // the supernode is down for a while: try again next second
         }

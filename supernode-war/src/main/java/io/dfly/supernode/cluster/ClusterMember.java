@@ -43,6 +43,8 @@ import java.util.logging.Logger;
 public final class ClusterMember {
     private static final Logger LOG = Logger.getLogger(ClusterMember.class.getName());
     public static final String TASKS = "dfly-tasks";
+    /** Peer id → when it was last heard from (registration, heartbeat): {@code HazelcastPeerLiveness}. */
+    public static final String PEERS_HEARD = "dfly-peers-heard";
     public static final String ORIGIN_HEADERS = "dfly-origin-headers";
     public static final String PREHEATS = "dfly-preheats";
     /** Open-API job number → preheat job id (Harbor 2.12+ polls by number). */
@@ -132,6 +134,9 @@ public final class ClusterMember {
         }
         // task state: objects updated in place by entry processors, one backup on another member
         c.addMapConfig(new MapConfig(TASKS).setInMemoryFormat(InMemoryFormat.OBJECT).setBackupCount(1));
+        // one small record per peer, rewritten by each heartbeat; sorted on the time to find the late ones
+        c.addMapConfig(new MapConfig(PEERS_HEARD).setBackupCount(1)
+                .addIndexConfig(new com.hazelcast.config.IndexConfig(com.hazelcast.config.IndexType.SORTED, "this")));
         // origin credentials: sealed values, memory only, no persistence, no map store
         c.addMapConfig(new MapConfig(ORIGIN_HEADERS).setBackupCount(1));
         c.addMapConfig(new MapConfig(PREHEATS).setBackupCount(1));

@@ -3,6 +3,7 @@ package io.dfly.supernode.cluster;
 import com.hazelcast.core.ReadOnly;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import io.dfly.supernode.task.PeerLiveness;
 import io.dfly.supernode.task.TaskAction;
 import io.dfly.supernode.task.TaskRecord;
 import io.dfly.supernode.task.TaskStore;
@@ -13,9 +14,12 @@ import java.util.Optional;
 /** Tasks in a Hazelcast map; each action runs as an entry processor on the task's owning member. */
 public final class HazelcastTaskStore implements TaskStore {
     private final IMap<String, TaskRecord> map;
+    private final PeerLiveness peers;
 
-    public HazelcastTaskStore(IMap<String, TaskRecord> map) {
-        this.map = map;
+    /** The tasks in {@link ClusterMember#TASKS}, the peers' liveness in {@link ClusterMember#PEERS_HEARD}. */
+    public HazelcastTaskStore(com.hazelcast.core.HazelcastInstance hazelcast) {
+        this.map = hazelcast.getMap(ClusterMember.TASKS);
+        this.peers = new HazelcastPeerLiveness(hazelcast.getMap(ClusterMember.PEERS_HEARD));
     }
 
     /** Runs a {@link TaskAction} on the owner (and again on the backup, so the backup stays current). */
@@ -72,11 +76,6 @@ public final class HazelcastTaskStore implements TaskStore {
 
     /** One Hazelcast operation per partition concerned ({@code executeOnKeys}), never a scan of the map. */
     @Override
-    public <R> Map<String, R> updateKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
-        return map.executeOnKeys(taskIds, new ActionProcessor<>(action));
-    }
-
-    @Override
     public <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
         return map.executeOnKeys(taskIds, new ReadProcessor<>(action));
     }
@@ -89,6 +88,11 @@ public final class HazelcastTaskStore implements TaskStore {
     @Override
     public Optional<TaskRecord> get(String taskId) {
         return Optional.ofNullable(map.get(taskId));
+    }
+
+    @Override
+    public PeerLiveness peers() {
+        return peers;
     }
 
     @Override

@@ -60,6 +60,11 @@ public record Dashboard(long generatedAtMillis, String answeredBy, List<Member> 
                        int seededPieces, int peerCount, int completedPeers, List<Peer> peers, int seeds,
                        long bytesFromPeers, long bytesFromSupernodes, boolean active, long lastAccessMillis,
                        String reason) implements Serializable {
+        /** The same task with these peers. */
+        public Task withPeers(List<Peer> peers) {
+            return new Task(taskId, name, status, contentLength, pieceCount, seededPieces, peerCount, completedPeers,
+                    peers, seeds, bytesFromPeers, bytesFromSupernodes, active, lastAccessMillis, reason);
+        }
     }
 
     /** A peer in a task's swarm: pieces it holds, failures counted against it as a source, when it was last heard. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -77,12 +78,29 @@ public final class DashboardService {
                 .thenComparing(Dashboard.Task::taskId));
         failures.sort(Comparator.comparingLong(Dashboard.Failure::atMillis).reversed()
                 .thenComparing(Dashboard.Failure::taskId));
-        List<Dashboard.Task> shown = List.copyOf(tasks.subList(0, Math.min(MAX_TASKS, tasks.size())));
+        List<Dashboard.Task> shown = heard(tasks.subList(0, Math.min(MAX_TASKS, tasks.size())));
         Dashboard.Totals totals = new Dashboard.Totals(tasks.size(), shown.size(), active, peers, fromPeers, fromSupernodes);
         List<Dashboard.Member> cluster = new ArrayList<>(members.get());
         cluster.sort(Comparator.comparing(Dashboard.Member::address));
         return new Dashboard(now, memberId, List.copyOf(cluster), totals, counters.get(), shown,
                 List.copyOf(failures.subList(0, Math.min(MAX_FAILURES, failures.size()))));
+    }
+
+    /**
+     * The tasks with each peer's last-seen time raised to its last heartbeat (heartbeats write the peer's
+     * liveness record, not the tasks').
+     */
+    private List<Dashboard.Task> heard(List<Dashboard.Task> tasks) {
+        Map<String, Long> heard = store.peers().heardBefore(Long.MAX_VALUE);
+        List<Dashboard.Task> out = new ArrayList<>(tasks.size());
+        for (Dashboard.Task t : tasks) {
+            List<Dashboard.Peer> peers = t.peers().stream()
+                    .map(p -> new Dashboard.Peer(p.id(), p.pieces(), p.complete(), p.failures(),
+                            Math.max(p.lastSeenMillis(), heard.getOrDefault(p.id(), Long.MIN_VALUE))))
+                    .toList();
+            out.add(t.withPeers(peers));
+        }
+        return List.copyOf(out);
     }
 
     /** A task's row: its URL as shown (never the sealed one), its swarm's peers, its failures. */

@@ -3,7 +3,6 @@ package io.dfly.supernode.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.supernode.task.ApiException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Produces;
@@ -34,11 +33,6 @@ public class JsonProvider implements MessageBodyReader<Object>, MessageBodyWrite
 
     /** Largest JSON request body read. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
-    /**
-     * Largest heartbeat body: {@link Heartbeat#MAX_TASKS} quoted 64-char task ids are ~68 KB, more than
-     * {@link #MAX_BODY_BYTES}; a heartbeat may be that big, no other body may.
-     */
-    public static final int MAX_HEARTBEAT_BYTES = 80 * 1024;
 
     private static boolean handles(Class<?> type, MediaType mediaType) {
         return type != String.class && !java.io.InputStream.class.isAssignableFrom(type)
@@ -54,7 +48,7 @@ public class JsonProvider implements MessageBodyReader<Object>, MessageBodyWrite
     @Override
     public Object readFrom(Class<Object> type, Type genericType, Annotation[] annotations, MediaType mediaType,
                            MultivaluedMap<String, String> httpHeaders, InputStream entityStream) throws IOException {
-        int max = Heartbeat.class.equals(type) ? MAX_HEARTBEAT_BYTES : MAX_BODY_BYTES;
+        int max = MAX_BODY_BYTES;
         String declared = httpHeaders == null ? null : httpHeaders.getFirst("Content-Length");
         if (declared != null) {
             try {

@@ -1,6 +1,5 @@
 package io.dfly.supernode.rest;
 
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.core.protocol.PullResponse;
@@ -114,12 +113,12 @@ public class TaskResource {
         runtime.tasks().leave(taskId, peerId);
     }
 
-    /** {@code {"tasks":[taskId,...]}}: touches the peer in those tasks only. The filter checked the path's peer. */
+    /** No body: the peer is alive (one write of its liveness record). The filter checked the path's peer. */
     @POST
     @Path("/peers/{peerId}/heartbeat")
     @EnrolledHostsOnly
-    public void heartbeat(@PathParam("peerId") String peerId, Heartbeat beat) {
-        runtime.tasks().heartbeat(peerId, beat);
+    public void heartbeat(@PathParam("peerId") String peerId) {
+        runtime.tasks().heartbeat(peerId);
     }
 
     @GET

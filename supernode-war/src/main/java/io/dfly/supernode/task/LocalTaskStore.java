@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** A {@link TaskStore} in one JVM (unit tests, simulations). */
 public final class LocalTaskStore implements TaskStore {
     private final Map<String, TaskRecord> tasks = new ConcurrentHashMap<>();
+    private final PeerLiveness peers = new LocalPeerLiveness();
 
     @Override
     public synchronized <R> R update(String taskId, TaskAction<R> action) {
@@ -18,15 +19,6 @@ public final class LocalTaskStore implements TaskStore {
             tasks.put(taskId, r.record());
         }
         return r.answer();
-    }
-
-    @Override
-    public synchronized <R> Map<String, R> updateKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
-        Map<String, R> out = new LinkedHashMap<>();
-        for (String id : taskIds) {
-            out.put(id, update(id, action));
-        }
-        return out;
     }
 
     @Override
@@ -64,6 +56,11 @@ public final class LocalTaskStore implements TaskStore {
     @Override
     public Optional<TaskRecord> get(String taskId) {
         return Optional.ofNullable(tasks.get(taskId));
+    }
+
+    @Override
+    public PeerLiveness peers() {
+        return peers;
     }
 
     @Override

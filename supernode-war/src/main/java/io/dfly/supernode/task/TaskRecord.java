@@ -428,13 +428,6 @@ public final class TaskRecord implements Serializable {
         return new ReportOutcome(true, success && fromPeer ? pieceLength(piece) : 0);
     }
 
-    /** The peer is alive (a heartbeat naming this task); a peer not in the swarm is ignored. */
-    public void peerAlive(String peerId, long nowMillis) {
-        if (swarm != null) {
-            swarm.touch(peerId, nowMillis);
-        }
-    }
-
     /** The peer leaves the swarm for good (its slot is freed); returns whether it was in it. */
     public boolean peerLeft(String peerId) {
         return swarm != null && swarm.remove(peerId);

@@ -1,6 +1,5 @@
 package io.dfly.supernode.task;
 
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PieceSet;
@@ -94,6 +93,11 @@ public final class TaskService {
     private final int maxWaitingRegistrations;
     /** Registrations of this member waiting for an origin's answer now. */
     private final AtomicInteger waitingRegistrations = new AtomicInteger();
+    /** The peers' liveness as last read ({@link #peersHeard}): at most one read of the grid's late peers a second. */
+    private volatile HeardAt heard;
+
+    private record HeardAt(long readAtMillis, PeersHeard heard) {
+    }
 
     /**
      * @param secret        the cluster secret: signs each assignment's piece grant, seals the task's URL in the grid
@@ -193,11 +197,14 @@ public final class TaskService {
     private RegisterResponse joinSwarm(String taskId, String peerId, String peerUrl) {
         long now = clock.getAsLong();
         long goneAfter = goneAfterMillis();
+        store.peers().registered(peerId, now);
+        PeersHeard heardFrom = peersHeard(now);
         Joining joined = store.update(taskId, r -> {
             if (r == null || r.swarm() == null) {
                 return Result.of(r, null);
             }
             r.swarm().join(peerId, peerUrl, false, now);
+            heardFrom.applyTo(r.swarm());
             r.dropGonePeers(now, goneAfter);
             r.touch(now);
             return Result.of(r, new Joining(r.contentLength(), r.pieceSize(), r.status().name()));
@@ -212,6 +219,23 @@ public final class TaskService {
     /** A peer silent this long (or gone) is removed from its swarms: twice {@code dfly.supernode.peer-timeout}. */
     private long goneAfterMillis() {
         return 2 * limits.peerTimeoutMillis();
+    }
+
+    /**
+     * What the peers' heartbeats say, for a task's entry processor: peers not heard from for half of
+     * {@code dfly.supernode.peer-timeout} are read from the grid with their times (an indexed query), every
+     * other peer counts as heard since then. Read again after a second (or a quarter of the time-out) of clock.
+     */
+    PeersHeard peersHeard(long nowMillis) {
+        HeardAt last = heard;
+        long every = Math.max(1, Math.min(1000, limits.peerTimeoutMillis() / 4));
+        if (last != null && nowMillis >= last.readAtMillis() && nowMillis - last.readAtMillis() < every) {
+            return last.heard();
+        }
+        long freshSince = nowMillis - limits.peerTimeoutMillis() / 2;
+        PeersHeard now = new PeersHeard(freshSince, store.peers().heardBefore(freshSince));
+        heard = new HeardAt(nowMillis, now);
+        return now;
     }
 
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -577,13 +601,18 @@ public final class TaskService {
         long goneAfter = goneAfterMillis();
         SchedulerLimits lim = limits;
         String member = self.memberId();
-        // Hazelcast runs this update again on the backup replica: the time and the random seed are
-        // fixed here, outside it, so both replicas make exactly the same decisions
+        // Hazelcast runs this update again on the backup replica: the time, the peers' liveness and the random
+        // seed are fixed here, outside it, so both replicas make exactly the same decisions
         long seed = ThreadLocalRandom.current().nextLong();
+        PeersHeard heardFrom = peersHeard(now);
+        if (heardFrom.late().containsKey(peerId)) {
+            store.peers().heartbeat(peerId, now); // a peer that pulls is alive, heartbeats or not
+        }
         Pulled pulled = store.update(taskId, r -> {
             if (r == null) {
                 return Result.of(null, null);
             }
+            heardFrom.applyTo(r.swarm());
             List<TaskRecord.ReportOutcome> applied = new ArrayList<>(reports.size());
             for (Reported rep : reports) {
                 applied.add(r.report(peerId, rep.pieceNum(), rep.sourcePeerId(), rep.success(), now));
@@ -784,34 +813,13 @@ public final class TaskService {
     }
 
     /**
-     * The peer is alive in the tasks it names ({@code {"tasks":[taskId,...]}}, at most
-     * {@link Heartbeat#MAX_TASKS}): only those tasks are touched (their entry processors, on their owners),
-     * never a scan of every task; a task that does not exist, or that the peer is not in, is ignored.
+     * The peer is alive, in every task it is in: one write of its liveness record ({@link PeerLiveness}), however
+     * many tasks it serves; no task record is touched (they take it in when they schedule: {@link PeersHeard}).
+     * A peer that never registered has no record, and gets none.
      */
-    public void heartbeat(String peerId, Heartbeat beat) {
+    public void heartbeat(String peerId) {
         String id = requirePeerId(peerId);
-        if (beat == null || beat.tasks() == null) {
-            throw ApiException.badRequest("missing request body: {\"tasks\":[taskId,...]}");
-        }
-        if (beat.tasks().size() > Heartbeat.MAX_TASKS) {
-            throw ApiException.badRequest("a heartbeat names at most " + Heartbeat.MAX_TASKS + " tasks, not "
-                    + beat.tasks().size());
-        }
-        Set<String> ids = new LinkedHashSet<>();
-        for (String taskId : beat.tasks()) {
-            requireTaskId(taskId);
-            ids.add(taskId);
-        }
-        if (ids.isEmpty()) {
-            return;
-        }
-        long now = clock.getAsLong();
-        store.updateKeys(ids, r -> {
-            if (r != null) {
-                r.peerAlive(id, now);
-            }
-            return Result.of(r, Boolean.TRUE);
-        });
+        store.peers().heartbeat(id, clock.getAsLong());
     }
 
     /**
@@ -824,6 +832,7 @@ public final class TaskService {
         long now = clock.getAsLong();
         long ttl = failedTaskTtlMillis;
         long goneAfter = goneAfterMillis();
+        PeersHeard heardFrom = peersHeard(now);
         Map<String, Boolean> removed = store.updateAll(r -> {
             if (r == null) {
                 return Result.of(null, Boolean.FALSE);
@@ -831,9 +840,13 @@ public final class TaskService {
             if (r.failureExpired(now, ttl)) {
                 return Result.of(null, Boolean.TRUE);
             }
+            heardFrom.applyTo(r.swarm());
             r.dropGonePeers(now, goneAfter);
             return Result.of(r, Boolean.FALSE);
         });
+        // a peer's record goes a peer time-out after the peer left every swarm (its record is at most that much
+        // older than its swarms' last-seen times: a pulling peer's record is renewed once it shows up late)
+        store.peers().heardBefore(now - goneAfter - limits.peerTimeoutMillis()).forEach(store.peers()::forget);
         List<String> expired = new ArrayList<>();
         removed.forEach((taskId, gone) -> {
             if (Boolean.TRUE.equals(gone)) {

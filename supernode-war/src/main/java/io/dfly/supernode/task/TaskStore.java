@@ -5,18 +5,16 @@ import java.util.Optional;
 
 /**
  * Where task records live: the Hazelcast map in the WAR, a plain map in tests. Every change goes
- * through {@link #update}, which runs the action atomically on the task's owner.
+ * through {@link #update}, which runs the action atomically on the task's owner. Beside them, in the same
+ * grid, when each peer was last heard from ({@link #peers}).
  */
 public interface TaskStore {
     <R> R update(String taskId, TaskAction<R> action);
 
     /**
-     * Runs an action on each of these tasks, each where it lives (a task that does not exist gets a null
-     * record; nothing is created unless the action returns a record). Returns the answers by task id.
+     * Runs a read-only action on each of these tasks where it lives (a task that does not exist gets a null
+     * record); returns the answers by task id.
      */
-    <R> Map<String, R> updateKeys(java.util.Set<String> taskIds, TaskAction<R> action);
-
-    /** Runs a read-only action on each of these tasks where it lives; returns the answers by task id. */
     <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action);
 
     /** Runs an action on every task; returns the answers by task id. */
@@ -29,6 +27,9 @@ public interface TaskStore {
     <R> Map<String, R> readAll(TaskAction<R> action);
 
     Optional<TaskRecord> get(String taskId);
+
+    /** When each peer was last heard from (its heartbeats), shared like the tasks. */
+    PeerLiveness peers();
 
     int size();
 }

@@ -5,6 +5,7 @@ import io.dfly.core.config.Settings;
 import io.dfly.core.protocol.TaskStatus;
 import io.dfly.supernode.TestSecrets;
 import io.dfly.supernode.config.SupernodeSettings;
+import io.dfly.supernode.task.PeerLiveness;
 import io.dfly.supernode.task.TaskAction.Result;
 import io.dfly.supernode.task.TaskRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The tasks map of a real member: actions on a few keys run on those keys only and create nothing. */
+/**
+ * The tasks map of a real member: actions on a few keys run on those keys only and create nothing; the peers'
+ * liveness map beside it.
+ */
 class HazelcastTaskStoreTest {
     private HazelcastInstance hz;
     @TempDir
@@ -36,8 +39,7 @@ class HazelcastTaskStoreTest {
         }
     }
 
-    @Test
-    void actionsOnKeysTouchOnlyThoseAndCreateNothing() throws Exception {
+    private HazelcastTaskStore member() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
@@ -46,7 +48,29 @@ class HazelcastTaskStoreTest {
                 dataDir.toString(), SupernodeSettings.CLUSTER_PORT, String.valueOf(port));
         hz = ClusterMember.start(new SupernodeSettings(new Settings(k -> Optional.ofNullable(p.get(k)))), TestSecrets.SECRET,
                 getClass().getClassLoader());
-        HazelcastTaskStore store = new HazelcastTaskStore(hz.getMap(ClusterMember.TASKS));
+        return new HazelcastTaskStore(hz);
+    }
+
+    /** A heartbeat is one write of the peer's record; made-up peers get none; the late ones are found by time. */
+    @Test
+    void peerLivenessIsOneRecordPerRegisteredPeer() throws Exception {
+        PeerLiveness peers = member().peers();
+        assertFalse(peers.heartbeat("stranger", 5), "a peer that never registered");
+        assertEquals(0, peers.size(), "a heartbeat made a record");
+        peers.registered("a", 10);
+        peers.registered("b", 20);
+        assertTrue(peers.heartbeat("b", 30));
+        assertEquals(Map.of("a", 10L), peers.heardBefore(25));
+        assertEquals(Map.of("a", 10L, "b", 30L), peers.heardBefore(31));
+        peers.forget("b", 20); // heard from since: kept
+        peers.forget("a", 10);
+        assertEquals(Map.of("b", 30L), peers.heardBefore(1000));
+        assertEquals(1, peers.size());
+    }
+
+    @Test
+    void readsOnKeysSeeOnlyThoseAndCreateNothing() throws Exception {
+        HazelcastTaskStore store = member();
         List<String> ids = List.of("1".repeat(64), "2".repeat(64), "3".repeat(64));
         for (String id : ids) {
             store.update(id, r -> {
@@ -57,21 +81,10 @@ class HazelcastTaskStoreTest {
             });
         }
         String absent = "4".repeat(64);
-        Set<String> some = new LinkedHashSet<>(List.of(ids.get(0), absent));
-        Map<String, Boolean> touched = store.updateKeys(some, r -> {
-            if (r != null) {
-                r.peerAlive("peer", 99);
-            }
-            return Result.of(r, r != null);
-        });
-        assertEquals(Boolean.TRUE, touched.get(ids.get(0)));
-        assertFalse(Boolean.TRUE.equals(touched.get(absent)));
-        assertFalse(store.get(absent).isPresent(), "an absent key was created");
         assertEquals(3, store.size());
-        assertEquals(99, store.get(ids.get(0)).orElseThrow().swarm().peer("peer").lastSeenMillis());
-        assertEquals(0, store.get(ids.get(1)).orElseThrow().swarm().peer("peer").lastSeenMillis(), "an unnamed task was touched");
         Map<String, TaskStatus> read = store.readKeys(Set.of(ids.get(2), absent), r -> Result.of(r, r == null ? null : r.status()));
         assertEquals(TaskStatus.RUNNING, read.get(ids.get(2)));
         assertTrue(read.get(absent) == null);
+        assertFalse(store.get(absent).isPresent(), "an absent key was created");
     }
 }

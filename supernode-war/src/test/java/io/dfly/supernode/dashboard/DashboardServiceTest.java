@@ -65,6 +65,18 @@ class DashboardServiceTest {
     }
 
     @Test
+    void aPeerIsShownHeardFromAtItsLastHeartbeat() {
+        TaskRecord r = task("c".repeat(64), "http://o/c.bin", 4 * MIB);
+        r.swarm().join("seeding", "http://10.0.0.7:65001", false, clock.get());
+        put(r);
+        store.peers().registered("seeding", clock.get());
+        long beat = clock.addAndGet(20_000);
+        store.peers().heartbeat("seeding", beat);
+        Dashboard.Peer p = dashboard.snapshot().tasks().get(0).peers().get(0);
+        assertEquals(beat, p.lastSeenMillis(), "the task's record does not see heartbeats; the dashboard must");
+    }
+
+    @Test
     void showsTasksByTheirUrlWithoutQueryStringWithSwarmBytesAndFailures() throws Exception {
         TaskRecord r = task("a".repeat(64), SIGNED, 12 * MIB); // 3 pieces of 4 MiB
         for (int n = 0; n < 3; n++) {
@@ -145,8 +157,7 @@ class DashboardServiceTest {
                 new SupernodeSettings(new Settings(k -> Optional.ofNullable(p.get(k)))),
                 TestSecrets.SECRET, getClass().getClassLoader());
         try {
-            HazelcastTaskStore grid = new HazelcastTaskStore(
-                    hz.getMap(ClusterMember.TASKS));
+            HazelcastTaskStore grid = new HazelcastTaskStore(hz);
             grid.update(r.taskId(), old -> Result.of(r, null));
             Dashboard d = new DashboardService(grid, List::of, () -> new Dashboard.MemberCounters(0, 0, 0, 0, 0), "m-1",
                     30_000, clock::get).snapshot();

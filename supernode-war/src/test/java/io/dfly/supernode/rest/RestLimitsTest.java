@@ -1,6 +1,5 @@
 package io.dfly.supernode.rest;
 
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PullRequest;
 import io.dfly.supernode.task.ApiException;
 import jakarta.ws.rs.core.MediaType;
@@ -54,18 +53,6 @@ class RestLimitsTest {
         assertEquals(400, assertThrows(ApiException.class, () -> read(PullRequest.class, "{".getBytes(), null)).status());
         PullRequest ok = (PullRequest) read(PullRequest.class, "{\"peerId\":\"p\",\"have\":\"\",\"maxPieces\":2}".getBytes(), "40");
         assertEquals(2, ok.maxPieces());
-    }
-
-    @Test
-    void aHeartbeatNamingTheMostTasksAllowedFits() throws Exception {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < Heartbeat.MAX_TASKS; i++) {
-            ids.add(String.format("%064x", i));
-        }
-        byte[] body = JsonProvider.MAPPER.writeValueAsBytes(new Heartbeat(ids));
-        assertEquals(Heartbeat.MAX_TASKS, ((Heartbeat) read(Heartbeat.class, body, String.valueOf(body.length))).tasks().size());
-        byte[] huge = new byte[JsonProvider.MAX_HEARTBEAT_BYTES + 1];
-        assertEquals(413, assertThrows(ApiException.class, () -> read(Heartbeat.class, huge, null)).status());
     }
 
     @Test

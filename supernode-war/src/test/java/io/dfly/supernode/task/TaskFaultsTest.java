@@ -1,7 +1,6 @@
 package io.dfly.supernode.task;
 
 import com.sun.net.httpserver.HttpServer;
-import io.dfly.core.protocol.Heartbeat;
 import io.dfly.core.protocol.PieceAssignment;
 import io.dfly.core.protocol.PieceReport;
 import io.dfly.core.protocol.PieceSet;
@@ -76,17 +75,12 @@ class TaskFaultsTest {
     static final class CountingStore implements TaskStore {
         final LocalTaskStore inner = new LocalTaskStore();
         final AtomicInteger updateAlls = new AtomicInteger();
-        final List<Set<String>> updateKeys = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final AtomicInteger updates = new AtomicInteger();
 
         @Override
         public <R> R update(String taskId, TaskAction<R> action) {
+            updates.incrementAndGet();
             return inner.update(taskId, action);
-        }
-
-        @Override
-        public <R> Map<String, R> updateKeys(Set<String> taskIds, TaskAction<R> action) {
-            updateKeys.add(Set.copyOf(taskIds));
-            return inner.updateKeys(taskIds, action);
         }
 
         @Override
@@ -113,6 +107,11 @@ class TaskFaultsTest {
         @Override
         public java.util.Optional<TaskRecord> get(String taskId) {
             return inner.get(taskId);
+        }
+
+        @Override
+        public PeerLiveness peers() {
+            return inner.peers();
         }
 
         @Override
@@ -275,36 +274,69 @@ class TaskFaultsTest {
         assertThrows(ApiException.class, () -> TaskService.requireOwnAddress("http://127.0.0.1:1", null));
     }
 
-    // --- heartbeats touch only the caller's tasks ---
+    // --- a heartbeat is one write of the peer's record, however many tasks it serves ---
+
+    /** Pulls and reports every assignment until the peer holds the whole task. */
+    private void fetchAll(String taskId, String peer) {
+        for (int i = 0; i < 50; i++) {
+            PullResponse pull = service.pull(taskId, new PullRequest(peer, "", 4));
+            if (pull.action() == PullAction.DONE) {
+                return;
+            }
+            for (PieceAssignment a : pull.pieces()) {
+                service.report(taskId, new PieceReport(peer, a.pieceNum(), a.sourcePeerId(), true, null));
+            }
+        }
+        throw new AssertionError(peer + " did not get the whole task");
+    }
+
+    private boolean canServe(String taskId, String peer) {
+        var p = store.get(taskId).orElseThrow().swarm().peer(peer);
+        return p != null && p.canServe(limits, clock.get());
+    }
 
     @Test
-    void aHeartbeatTouchesOnlyTheTasksItNames() throws Exception {
+    void aHeartbeatTouchesNoTaskYetKeepsThePeerASourceInAll() throws Exception {
         String taskId = completedTask();
-        register("/other.bin", "honest");
-        String unknown = "a".repeat(64);
-        int scansBefore = store.updateAlls.get();
-        service.heartbeat("honest", new Heartbeat(List.of(taskId, unknown)));
-        assertEquals(scansBefore, store.updateAlls.get(), "a heartbeat scanned every task");
-        assertEquals(List.of(Set.of(taskId, unknown)), store.updateKeys);
-        assertFalse(store.get(unknown).isPresent(), "an unknown id creates nothing");
-        // it keeps the peer alive in the named task only
-        long later = clock.addAndGet(limits.peerTimeoutMillis() + 1);
-        service.heartbeat("honest", new Heartbeat(List.of(taskId)));
-        assertEquals(later, store.get(taskId).orElseThrow().swarm().peer("honest").lastSeenMillis());
-        String other = io.dfly.core.task.TaskIds.derive(url("/other.bin"), null, null, List.of());
-        assertNotEquals(later, store.get(other).orElseThrow().swarm().peer("honest").lastSeenMillis());
-
-        assertEquals(400, assertThrows(ApiException.class, () -> service.heartbeat("honest", null)).status());
-        assertEquals(400, assertThrows(ApiException.class, () -> service.heartbeat("honest", new Heartbeat(null))).status());
-        List<String> tooMany = new ArrayList<>();
-        for (int i = 0; i <= Heartbeat.MAX_TASKS; i++) {
-            tooMany.add(String.format("%064x", i));
+        fetchAll(taskId, "honest");
+        String other = register("/other.bin", "honest").taskId();
+        int updates = store.updates.get();
+        int scans = store.updateAlls.get();
+        service.heartbeat("honest");
+        assertEquals(updates, store.updates.get(), "a heartbeat ran a task's entry processor");
+        assertEquals(scans, store.updateAlls.get(), "a heartbeat scanned every task");
+        // for three time-outs the peer only heartbeats: a newcomer's pull still finds it a source
+        register("/file.bin", "newcomer");
+        for (int i = 0; i < 6; i++) {
+            clock.addAndGet(limits.peerTimeoutMillis() / 2);
+            service.heartbeat("honest");
         }
-        assertEquals(400, assertThrows(ApiException.class, () -> service.heartbeat("honest", new Heartbeat(tooMany))).status());
-        service.heartbeat("honest", new Heartbeat(tooMany.subList(0, Heartbeat.MAX_TASKS)));
-        assertEquals(400, assertThrows(ApiException.class,
-                () -> service.heartbeat("honest", new Heartbeat(List.of("../x")))).status());
-        assertEquals(scansBefore, store.updateAlls.get());
+        service.pull(taskId, new PullRequest("newcomer", "", 1));
+        assertTrue(canServe(taskId, "honest"), "a peer that heartbeats stopped being a source");
+        service.sweep(cdn);
+        assertTrue(store.get(other).orElseThrow().swarm().peer("honest") != null, "a heartbeating peer was swept");
+        // then it goes silent: no longer a source after the time-out, gone after twice that, its record after three
+        clock.addAndGet(limits.peerTimeoutMillis() + 1);
+        service.pull(taskId, new PullRequest("newcomer", "", 1));
+        assertFalse(canServe(taskId, "honest"), "a silent peer is still a source");
+        clock.addAndGet(limits.peerTimeoutMillis());
+        service.heartbeat("newcomer");
+        service.sweep(cdn);
+        assertEquals(null, store.get(taskId).orElseThrow().swarm().peer("honest"));
+        assertEquals(null, store.get(other).orElseThrow().swarm().peer("honest"));
+        assertEquals(Set.of("honest", "newcomer"), Set.copyOf(store.peers().heardBefore(Long.MAX_VALUE).keySet()));
+        clock.addAndGet(limits.peerTimeoutMillis());
+        service.heartbeat("newcomer");
+        service.sweep(cdn);
+        assertEquals(Set.of("newcomer"), store.peers().heardBefore(Long.MAX_VALUE).keySet(), "the silent peer's record stays");
+    }
+
+    @Test
+    void aHeartbeatForAPeerThatNeverRegisteredStoresNothing() {
+        service.heartbeat("stranger");
+        assertEquals(0, store.peers().size());
+        assertEquals(400, assertThrows(ApiException.class, () -> service.heartbeat("supernode:m-1")).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> service.heartbeat(null)).status());
     }
 
     // --- registrations do not hold a thread, and their waiting is bounded ---
@@ -383,7 +415,7 @@ class TaskFaultsTest {
         service.leave(taskId, "leaving");
         assertEquals(null, store.get(taskId).orElseThrow().swarm().peer("leaving"), "a peer that left is removed at once");
         clock.addAndGet(2 * limits.peerTimeoutMillis() + 1);
-        service.heartbeat("honest", new Heartbeat(List.of(taskId)));
+        service.heartbeat("honest");
         service.sweep(cdn);
         TaskRecord r = store.get(taskId).orElseThrow();
         assertEquals(null, r.swarm().peer("silent"));
