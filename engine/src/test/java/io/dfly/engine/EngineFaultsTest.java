@@ -195,6 +195,21 @@ class EngineFaultsTest {
     }
 
     @Test
+    void stoppingWithThousandsOfRegistrationsLeavesInParallelWithinItsBudget() throws Exception {
+        P2PEngine a = engine("a");
+        for (int i = 0; i < 2000; i++) {
+            a.registered(supernode.hostPort(), String.format("%064x", i));
+        }
+        supernode.leaveDelayMillis = 20; // one at a time: 40 s
+        long start = System.nanoTime();
+        a.close();
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < P2PEngine.LEAVE_BUDGET.toMillis() + 3000, "stopping took " + millis + " ms");
+        assertTrue(supernode.leaves.get() > 2 * P2PEngine.LEAVE_BUDGET.toMillis() / 20,
+                "leaves were sent one at a time: " + supernode.leaves.get());
+    }
+
+    @Test
     void aHeartbeatIsOneRequestWithoutABody() throws Exception {
         P2PEngine a = engine("a");
         assertEquals(204, a.supernodes.heartbeat(supernode.hostPort(), "a"));

@@ -80,6 +80,9 @@ final class FakeSupernode implements AutoCloseable {
     /** When set, pulls announce this file digest instead of the real one. */
     volatile String announcedDigest;
     private final Set<String> left = new HashSet<>();
+    /** DELETEs (leaves) received, and how long each is held before it is answered. */
+    final AtomicInteger leaves = new AtomicInteger();
+    volatile long leaveDelayMillis;
     final AtomicInteger registrations = new AtomicInteger();
     /** When set, a registration asking for it is answered with the registrant's first pull (as the supernode does). */
     volatile boolean answerFirstPull;
@@ -213,6 +216,8 @@ final class FakeSupernode implements AutoCloseable {
                 synchronized (this) {
                     left.add(peer);
                 }
+                leaves.incrementAndGet();
+                sleepQuietly(leaveDelayMillis);
                 ex.sendResponseHeaders(204, -1);
             } else if (method.equals("POST") && path.endsWith("/heartbeat")) {
                 String peer = path.split("/")[4];
@@ -365,5 +370,16 @@ final class FakeSupernode implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+    }
+
+    private static void sleepQuietly(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
