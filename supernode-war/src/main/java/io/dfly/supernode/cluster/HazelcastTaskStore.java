@@ -74,10 +74,10 @@ public final class HazelcastTaskStore implements TaskStore {
         return map.executeOnKey(taskId, new ActionProcessor<>(action));
     }
 
-    /** One Hazelcast operation per partition concerned ({@code executeOnKeys}), never a scan of the map. */
+    /** The map's keys: one operation per partition, each answering its own keys. */
     @Override
-    public <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
-        return map.executeOnKeys(taskIds, new ReadProcessor<>(action));
+    public java.util.Set<String> taskIds() {
+        return java.util.Set.copyOf(map.keySet());
     }
 
     @Override

@@ -22,12 +22,8 @@ public final class LocalTaskStore implements TaskStore {
     }
 
     @Override
-    public synchronized <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action) {
-        Map<String, R> out = new LinkedHashMap<>();
-        for (String id : taskIds) {
-            out.put(id, read(id, action));
-        }
-        return out;
+    public java.util.Set<String> taskIds() {
+        return java.util.Set.copyOf(tasks.keySet());
     }
 
     @Override

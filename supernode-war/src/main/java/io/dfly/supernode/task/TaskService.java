@@ -860,11 +860,11 @@ public final class TaskService {
                     + "), with their headers and CDN data");
         }
         if (localCdn != null) {
-            Set<String> local = new LinkedHashSet<>(localCdn.idleTaskIds());
+            List<String> local = localCdn.idleTaskIds(); // first: a task made after the listing below is not idle
             if (!local.isEmpty()) {
-                Map<String, Boolean> kept = store.readKeys(local, r -> Result.of(r, r != null));
+                Set<String> kept = store.taskIds();
                 for (String taskId : local) {
-                    if (!Boolean.TRUE.equals(kept.get(taskId)) && !localCdn.isWriting(taskId)) {
+                    if (!kept.contains(taskId) && !localCdn.isWriting(taskId)) {
                         localCdn.delete(taskId);
                     }
                 }

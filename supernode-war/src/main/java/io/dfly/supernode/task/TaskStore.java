@@ -12,10 +12,11 @@ public interface TaskStore {
     <R> R update(String taskId, TaskAction<R> action);
 
     /**
-     * Runs a read-only action on each of these tasks where it lives (a task that does not exist gets a null
-     * record); returns the answers by task id.
+     * The ids of every task: one listing of the keys. (Not Hazelcast's {@code executeOnKeys}: that sends every
+     * key to every partition concerned and hashes each there, so its cost is keys × partitions; over the CDN's
+     * 12,000 tasks after bench/herd's warm-up it was most of the supernode's CPU.)
      */
-    <R> Map<String, R> readKeys(java.util.Set<String> taskIds, TaskAction<R> action);
+    java.util.Set<String> taskIds();
 
     /** Runs an action on every task; returns the answers by task id. */
     <R> Map<String, R> updateAll(TaskAction<R> action);

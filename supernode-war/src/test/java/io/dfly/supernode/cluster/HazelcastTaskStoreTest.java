@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The tasks map of a real member: actions on a few keys run on those keys only and create nothing; the peers'
+ * The tasks map of a real member: its ids listed, reads create nothing; the peers'
  * liveness map beside it.
  */
 class HazelcastTaskStoreTest {
@@ -69,7 +69,7 @@ class HazelcastTaskStoreTest {
     }
 
     @Test
-    void readsOnKeysSeeOnlyThoseAndCreateNothing() throws Exception {
+    void listsTheTaskIdsAndReadsCreateNothing() throws Exception {
         HazelcastTaskStore store = member();
         List<String> ids = List.of("1".repeat(64), "2".repeat(64), "3".repeat(64));
         for (String id : ids) {
@@ -80,11 +80,11 @@ class HazelcastTaskStoreTest {
                 return Result.of(t, null);
             });
         }
-        String absent = "4".repeat(64);
         assertEquals(3, store.size());
-        Map<String, TaskStatus> read = store.readKeys(Set.of(ids.get(2), absent), r -> Result.of(r, r == null ? null : r.status()));
-        assertEquals(TaskStatus.RUNNING, read.get(ids.get(2)));
-        assertTrue(read.get(absent) == null);
+        assertEquals(Set.copyOf(ids), store.taskIds());
+        assertEquals(TaskStatus.RUNNING, store.read(ids.get(2), r -> Result.of(r, r.status())));
+        String absent = "4".repeat(64);
+        assertTrue(store.<TaskStatus>read(absent, r -> Result.of(r, r == null ? null : r.status())) == null);
         assertFalse(store.get(absent).isPresent(), "an absent key was created");
     }
 }

@@ -84,8 +84,8 @@ class TaskFaultsTest {
         }
 
         @Override
-        public <R> Map<String, R> readKeys(Set<String> taskIds, TaskAction<R> action) {
-            return inner.readKeys(taskIds, action);
+        public Set<String> taskIds() {
+            return inner.taskIds();
         }
 
         @Override

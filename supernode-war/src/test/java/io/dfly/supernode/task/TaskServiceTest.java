@@ -142,12 +142,14 @@ class TaskServiceTest {
     }
 
     @AfterEach
-    void tearDown() {
+    void tearDown() throws InterruptedException {
         firstPiece.countDown();
         rest.countDown();
         origin.stop(0);
         executor.shutdownNow();
         holds.shutdownNow();
+        // a back-to-source still writing its CDN files would race the temp dir's deletion
+        assertTrue(executor.awaitTermination(10, TimeUnit.SECONDS), "back-to-source did not stop");
     }
 
     /** A service over the same store and back-to-source, with other limits and pull hold. */
