@@ -255,7 +255,7 @@ public class SupernodeRuntime {
         GcRunner runner = new GcRunner(policies, new GcRunner.Cache() {
             @Override
             public List<io.dfly.spi.CachedTask> cachedTasks() {
-                return cdn.cachedTasks(tasks::isActive);
+                return cdn.cachedTasks(tasks.activeTaskIds()::contains);
             }
 
             @Override

@@ -965,10 +965,20 @@ public final class TaskService {
     }
 
     /** Whether a download of the task may be running anywhere in the cluster. */
-    public boolean isActive(String taskId) {
+    /**
+     * The tasks a download of which may be running ({@link TaskRecord#isActive}): one read-only pass over the
+     * grid, not one call per task (GC asks about every task it holds, thousands after a while).
+     */
+    public Set<String> activeTaskIds() {
         long now = clock.getAsLong();
         long timeout = limits.peerTimeoutMillis();
-        return Boolean.TRUE.equals(store.read(taskId, r -> Result.of(r, r != null && r.isActive(now, timeout))));
+        Set<String> out = new java.util.HashSet<>();
+        store.readAll(r -> Result.of(r, r != null && r.isActive(now, timeout))).forEach((id, active) -> {
+            if (Boolean.TRUE.equals(active)) {
+                out.add(id);
+            }
+        });
+        return out;
     }
 
     public int taskCount() {

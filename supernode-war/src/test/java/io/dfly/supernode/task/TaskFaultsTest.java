@@ -332,6 +332,14 @@ class TaskFaultsTest {
     }
 
     @Test
+    void theActiveTasksAreThoseWithADownloadRunning() throws Exception {
+        String taskId = completedTask(); // its registrant holds nothing yet
+        assertEquals(Set.of(taskId), service.activeTaskIds());
+        fetchAll(taskId, "honest");
+        assertEquals(Set.of(), service.activeTaskIds());
+    }
+
+    @Test
     void aHeartbeatForAPeerThatNeverRegisteredStoresNothing() {
         service.heartbeat("stranger");
         assertEquals(0, store.peers().size());
