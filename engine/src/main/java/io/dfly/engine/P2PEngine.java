@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -343,7 +342,7 @@ public final class P2PEngine implements Downloader, AutoCloseable {
             return;
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(LEAVE_THREADS, regs.size()), daemon("dfly-leave"));
-        AtomicInteger told = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
         for (Map.Entry<HostPort, String> r : regs) {
             pool.execute(() -> {
                 supernodes.leave(r.getKey(), r.getValue(), config.peerId());

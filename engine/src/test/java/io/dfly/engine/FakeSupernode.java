@@ -188,7 +188,11 @@ final class FakeSupernode implements AutoCloseable {
                 }
                 PullResponse answer = pull(taskId, r);
                 if (answer.action() == PullAction.WAIT && holdWaitsMillis > 0) {
-                    sleepQuietly(holdWaitsMillis); // outside the lock: reports on their own go on meanwhile
+                    try {
+                        Thread.sleep(holdWaitsMillis); // outside the lock: reports on their own go on meanwhile
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     PullResponse again = pull(taskId, new PullRequest(r.peerId(), r.have(), r.maxPieces()));
                     answer = new PullResponse(again.action(), again.pieces(), again.contentLength(), again.pieceCount(),
                             again.pieceSize(), again.fileDigest(), again.reason(), again.waitMillis(), answer.reportsRead());

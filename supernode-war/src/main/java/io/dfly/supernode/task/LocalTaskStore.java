@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** A {@link TaskStore} in one JVM (unit tests, simulations). */
 public final class LocalTaskStore implements TaskStore {
     private final Map<String, TaskRecord> tasks = new ConcurrentHashMap<>();
-    private final PeerLiveness peers = new MapPeerLiveness();
+    private final PeerLiveness peers = new LocalPeerLiveness();
 
     @Override
     public synchronized <R> R update(String taskId, TaskAction<R> action) {

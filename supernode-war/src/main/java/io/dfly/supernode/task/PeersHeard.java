@@ -7,7 +7,7 @@ import java.io.Serializable;
 import java.util.Map;
 
 /**
- * What the peers' heartbeats said when last read, carried into a task's entry processor: every peer
+ * What the peers' heartbeats said, as of {@code asOfMillis}, carried into a task's entry processor: every peer
  * was heard from at {@code freshSince} or later except those in {@code late}, each with when it last was.
  * {@link #applyTo} brings the swarm's last-seen times up to that, so the scheduler's silence rules (not a
  * source after {@code dfly.supernode.peer-timeout}, removed after twice that) see heartbeats that never touched

@@ -25,6 +25,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -844,14 +845,8 @@ public final class TaskService {
             return Result.of(r, Boolean.FALSE);
         });
         // a peer's record goes a peer time-out after the peer left every swarm (its record is at most that much
-        // older than its swarms' last-seen times: a pulling peer's record is renewed once it shows up late). Such
-        // records are among the late ones just read (read under a quarter time-out ago); forget is conditional.
-        long forgetBefore = now - goneAfter - limits.peerTimeoutMillis();
-        heardFrom.late().forEach((peerId, at) -> {
-            if (at < forgetBefore) {
-                store.peers().forget(peerId, at);
-            }
-        });
+        // older than its swarms' last-seen times: a pulling peer's record is renewed once it shows up late)
+        store.peers().heardBefore(now - goneAfter - limits.peerTimeoutMillis()).forEach(store.peers()::forget);
         List<String> expired = new ArrayList<>();
         removed.forEach((taskId, gone) -> {
             if (Boolean.TRUE.equals(gone)) {
@@ -969,6 +964,7 @@ public final class TaskService {
         }
     }
 
+    /** Whether a download of the task may be running anywhere in the cluster. */
     /**
      * The tasks a download of which may be running ({@link TaskRecord#isActive}): one read-only pass over the
      * grid, not one call per task (GC asks about every task it holds, thousands after a while).
